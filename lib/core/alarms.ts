@@ -1,0 +1,55 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { EncryptionKey } from './encryption-key';
+
+/** Props of {@link AlarmTopic}. */
+export interface AlarmTopicProps {
+  /**
+   * Email addresses subscribed to the topic. Each must confirm the subscription (AWS sends a
+   * confirmation email) before alarms reach it.
+   * @default - no subscription: subscribe a person, a chat integration or a pager after deploying
+   */
+  readonly emailAddresses?: string[];
+  /**
+   * What happens to the topic's KMS key when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly keyRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The SNS topic alarms notify. Encrypted with its own key; CloudWatch is allowed to use that key,
+ * without which an alarm cannot publish to an encrypted topic and the notification is silently lost.
+ */
+export class AlarmTopic extends Construct {
+  /** The topic alarm actions publish to. */
+  public readonly topic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: AlarmTopicProps = {}) {
+    super(scope, id);
+    const key = new EncryptionKey(this, 'Key', {
+      description: `Encrypts the alarm topic ${this.node.path}`,
+      removalPolicy: props.keyRemovalPolicy,
+      servicePrincipals: ['cloudwatch.amazonaws.com'],
+    });
+    this.topic = new sns.Topic(this, 'Resource', { masterKey: key.key, enforceSSL: true });
+    for (const email of props.emailAddresses ?? []) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+  }
+}
+
+/**
+ * Sends an alarm to a topic both when it fires and when it recovers, so whoever is paged also learns
+ * that the problem is over (Control Tower CT.CLOUDWATCH.PR.1 wants an alarm action).
+ */
+export function notify(alarm: cloudwatch.Alarm, topic: sns.ITopic): cloudwatch.Alarm {
+  const action = new actions.SnsAction(topic);
+  alarm.addAlarmAction(action);
+  alarm.addOkAction(action);
+  return alarm;
+}

@@ -1,0 +1,96 @@
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { acknowledge, guardRule } from '../../lib/core/acknowledge';
+import { AlarmTopic, notify } from '../../lib/core/alarms';
+import { SecureBucket } from '../../lib/core/secure-bucket';
+import { acknowledgeCdkManagedFunctions } from '../../lib/core/cdk-managed-functions';
+import { NonCompliantStack } from '../fixtures/non-compliant-stack';
+import { cdkJsonContext, testApp } from '../support/app';
+import { expectNagClean, gateFindings, nagFindings } from '../support/compliance';
+
+const REASON = 'The fixture acknowledges this to prove acknowledgments reach the gates.';
+
+describe('nagFindings / expectNagClean (six packs via validateScope)', () => {
+  test('finds the problems in the deliberately bad fixture, in every pack', () => {
+    const stack = new NonCompliantStack(testApp(), 'Bad');
+    const findings = nagFindings(stack);
+    const rules = findings.map((f) => f.rule);
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        'AwsSolutions-SQS3',
+        'AwsSolutions-SQS4',
+        'AwsSolutions-S1',
+        'AwsSolutions-S10',
+        'AwsSolutions-EC23',
+        'Serverless-SQSRedrivePolicy',
+        'NIST.800.53.R4-S3BucketLoggingEnabled',
+        'NIST.800.53.R5-S3BucketVersioningEnabled',
+        'HIPAA.Security-S3BucketSSLRequestsOnly',
+        'PCI.DSS.321-EC2RestrictedSSH',
+      ]),
+    );
+    expect(new Set(findings.map((f) => f.plugin))).toEqual(
+      new Set([
+        'AwsSolutions',
+        'Serverless',
+        'NIST.800.53.R4',
+        'NIST.800.53.R5',
+        'HIPAA.Security',
+        'PCI.DSS.321',
+      ]),
+    );
+    expect(() => expectNagClean(stack)).toThrow(/unacknowledged cdk-nag finding\(s\):\n- \[AwsSolutions\] /);
+    expect(() => expectNagClean(stack)).toThrow(/AwsSolutions-SQS3 at Bad\/PlainQueue\/Resource/);
+  });
+
+  test('an acknowledgment on the construct removes exactly that finding', () => {
+    const stack = new NonCompliantStack(testApp(), 'Bad');
+    acknowledge(stack.queue, { id: 'AwsSolutions-SQS3', reason: REASON });
+    const rules = nagFindings(stack).map((f) => `${f.rule} ${f.path}`);
+    expect(rules).not.toContain('AwsSolutions-SQS3 Bad/PlainQueue/Resource');
+    expect(rules).toContain('AwsSolutions-SQS4 Bad/PlainQueue/Resource');
+  });
+
+  test('the shared core constructs are clean', () => {
+    const stack = new Stack(testApp(), 'Core');
+    const alarms = new AlarmTopic(stack, 'Alarms');
+    notify(
+      new cloudwatch.Alarm(stack, 'Alarm', {
+        metric: new cloudwatch.Metric({ namespace: 'Test', metricName: 'Errors' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+      }),
+      alarms.topic,
+    );
+    new SecureBucket(stack, 'Data', { removalPolicy: RemovalPolicy.DESTROY, whyNoReplication: REASON });
+    acknowledgeCdkManagedFunctions(stack);
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});
+
+describe('gateFindings (nag + Control Tower guard rules + built-in CloudFormation validation, full synth)', () => {
+  const makeApp = (outdir: string) => new App({ outdir, context: cdkJsonContext() });
+
+  test('reports guard findings on the bad fixture and honours a per-resource guard acknowledgment', () => {
+    const findings = gateFindings((app) => {
+      const stack = new NonCompliantStack(app, 'Bad');
+      acknowledge(stack.queue, { id: guardRule('sqs_dlq_check'), reason: REASON });
+    }, makeApp);
+    const byPlugin = (plugin: string) => findings.filter((f) => f.plugin === plugin).map((f) => f.rule);
+    expect(byPlugin('cdk-validator-cfnguard')).toEqual(
+      expect.arrayContaining(['sqs_queue_encrypted_check', 's3_bucket_versioning_enabled_check']),
+    );
+    expect(byPlugin('cdk-validator-cfnguard')).not.toContain('sqs_dlq_check');
+    expect(byPlugin('AwsSolutions')).toContain('AwsSolutions-SQS3');
+  });
+
+  test('passes a stack built from the core constructs', () => {
+    const findings = gateFindings((app) => {
+      const stack = new Stack(app, 'Core');
+      new SecureBucket(stack, 'Data', { removalPolicy: RemovalPolicy.DESTROY, whyNoReplication: REASON });
+      new AlarmTopic(stack, 'Alarms');
+      acknowledgeCdkManagedFunctions(stack);
+    }, makeApp);
+    expect(findings).toEqual([]);
+  });
+});
