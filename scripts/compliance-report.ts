@@ -92,7 +92,7 @@ export function renderComplianceReport(): string {
       '|---|---|---|---|---|',
     );
     for (const r of rows.filter((row) => row.constructPath.split('/')[0] === stack)) {
-      const rel = r.constructPath.split('/').slice(1).join('/');
+      const rel = r.constructPath.split('/').slice(1).join('/') || '(the stack)';
       lines.push(
         `| ${r.pack} | \`${escape(r.rule)}\` | \`${rel}\` | ${r.profiles.join(', ')} | ${escape(r.reason)} |`,
       );

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Stage, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** The cdk-nag packs this project runs; an acknowledged rule id must start with one of them. */
@@ -42,6 +42,8 @@ export interface Acknowledgment {
 /** The pack (or "Control Tower guard") a rule id belongs to. */
 export function packOf(id: string): string {
   if (id.startsWith(`${GUARD_PLUGIN}::`)) return 'ControlTower (cfn-guard)';
+  // aws-cdk-lib's own constructs acknowledge a few built-in validation rules they knowingly break.
+  if (id.startsWith('CloudFormation-Validate::')) return 'CloudFormation validation (by aws-cdk-lib)';
   const pack = NAG_PACKS.find((p) => id.startsWith(`${p}-`));
   return pack ?? 'unknown';
 }
@@ -82,7 +84,7 @@ export function acknowledge(scope: IConstruct, ...acks: Acknowledgment[]): void 
 }
 
 function isStackOrStage(scope: IConstruct): boolean {
-  // Duck-typed to avoid importing Stack/Stage symbols twice across module copies.
-  const s = scope as unknown as { templateFile?: unknown; artifactId?: unknown; stageName?: unknown };
-  return s.templateFile !== undefined || s.stageName !== undefined;
+  // Stack.isStack / Stage.isStage use symbols, so an API Gateway `Stage` (which has a `stageName`
+  // too) is not mistaken for a CDK Stage.
+  return Stack.isStack(scope) || Stage.isStage(scope);
 }

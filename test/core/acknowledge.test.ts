@@ -1,4 +1,5 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Stage, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { acknowledge, guardRule, packOf } from '../../lib/core/acknowledge';
 import { testApp } from '../support/app';
@@ -60,6 +61,19 @@ describe('acknowledge', () => {
     );
   });
 
+  test('rejects a CDK Stage but accepts an API Gateway stage (which also has a stageName)', () => {
+    const { app } = setup();
+    const stage = new Stage(app, 'Beta');
+    expect(() => acknowledge(stage, { id: 'AwsSolutions-SQS3', reason: REASON })).toThrow(
+      'acknowledgments on an app, stage or stack are not allowed',
+    );
+    const api = new apigateway.RestApi(new Stack(app, 'Api'), 'Rest');
+    api.root.addMethod('GET');
+    expect(() =>
+      acknowledge(api.deploymentStage, { id: 'AwsSolutions-APIG3', reason: REASON }),
+    ).not.toThrow();
+  });
+
   test('rejects an empty call', () => {
     const { queue } = setup();
     expect(() => acknowledge(queue)).toThrow('give at least one rule id and reason');
@@ -69,5 +83,6 @@ describe('acknowledge', () => {
     expect(packOf('NIST.800.53.R5-LambdaInsideVPC')).toBe('NIST.800.53.R5');
     expect(packOf('AwsSolutions-IAM5[Action::s3:*]')).toBe('AwsSolutions');
     expect(packOf(guardRule('sqs_dlq_check'))).toBe('ControlTower (cfn-guard)');
+    expect(packOf('CloudFormation-Validate::W3010')).toBe('CloudFormation validation (by aws-cdk-lib)');
   });
 });

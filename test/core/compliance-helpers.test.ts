@@ -1,4 +1,10 @@
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, PolicyViolation, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { ControlTowerGuard, registerComplianceGates } from '../../lib/core/compliance-gates';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { acknowledge, guardRule } from '../../lib/core/acknowledge';
 import { AlarmTopic, notify } from '../../lib/core/alarms';
@@ -82,6 +88,51 @@ describe('gateFindings (nag + Control Tower guard rules + built-in CloudFormatio
     );
     expect(byPlugin('cdk-validator-cfnguard')).not.toContain('sqs_dlq_check');
     expect(byPlugin('AwsSolutions')).toContain('AwsSolutions-SQS3');
+  });
+
+  test('a guard finding still fails synth after another guard rule was acknowledged (no gate hole)', () => {
+    // aws-cdk-lib recomputes a report's success from severities once an acknowledgment matches;
+    // guard findings carry none, so without EveryFindingFailsSynth this synth would pass.
+    const app = new App({
+      outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'hole-')),
+      context: cdkJsonContext(),
+    });
+    const stack = new Stack(app, 'OneGuardFinding');
+    const queue = new sqs.Queue(stack, 'Queue', { enforceSSL: true });
+    acknowledge(queue, { id: guardRule('sqs_dlq_check'), reason: REASON });
+    registerComplianceGates(app);
+    const nagOff = ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'];
+    for (const id of nagOff) acknowledge(queue, { id, reason: REASON });
+    expect(() => app.synth()).toThrow(/sqs_queue_encrypted_check/);
+  });
+
+  test('ControlTowerGuard (rules pruned by resource type) finds exactly what the full rule set finds', () => {
+    const app = new App({
+      outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'prune-')),
+      context: cdkJsonContext(),
+    });
+    new NonCompliantStack(app, 'Bad');
+    const core = new Stack(app, 'Core');
+    new SecureBucket(core, 'Data', { removalPolicy: RemovalPolicy.DESTROY, whyNoReplication: REASON });
+    new AlarmTopic(core, 'Alarms');
+    const assembly = app.synth();
+    const context = {
+      templatePaths: assembly.stacks.map((s) => s.templateFullPath),
+      stackTemplates: [],
+      appConstruct: app,
+    };
+    const key = (v: PolicyViolation) =>
+      v.violatingResources.map(
+        (r) => `${v.ruleName} ${path.basename(r.templatePath ?? '')} ${r.resourceLogicalId}`,
+      );
+    const full = new CfnGuardValidator({ controlTowerRulesEnabled: true }).validate(context);
+    const pruned = new ControlTowerGuard().validate(context);
+    expect(full.violations.length).toBeGreaterThan(3);
+    expect(pruned.violations.flatMap(key).sort()).toEqual(full.violations.flatMap(key).sort());
+    expect(pruned.success).toBe(false);
+    // The pruning keeps only rules about types in the template: a queue-only template gets SQS rules.
+    const sqsOnly = new ControlTowerGuard().rulesFor(new Set(['AWS::SQS::Queue']));
+    expect(sqsOnly.map((f) => path.basename(f))).toEqual(['ct-sqs-pr-1.guard', 'ct-sqs-pr-2.guard']);
   });
 
   test('passes a stack built from the core constructs', () => {

@@ -50,7 +50,7 @@ export function expectNagClean(scope: IConstruct): void {
 /**
  * Synthesizes an app with every gate the real app has: the six nag packs, the Control Tower guard
  * rules and the built-in CloudFormation validation (as errors). Returns the findings that were not
- * acknowledged, read from the validation report, or [] when synth succeeded.
+ * acknowledged, read from the validation report (written whether or not synth failed).
  */
 export function gateFindings(build: (app: App) => void, makeApp: (outdir: string) => App): Finding[] {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'gates-'));
@@ -60,14 +60,22 @@ export function gateFindings(build: (app: App) => void, makeApp: (outdir: string
     const app = makeApp(outdir);
     build(app);
     registerComplianceGates(app);
+    let synthError: unknown;
     try {
       app.synth();
-      return [];
     } catch (e) {
-      const reportFile = path.join(outdir, 'validation-report.json');
-      if (!fs.existsSync(reportFile)) throw e;
-      return readReport(reportFile);
+      synthError = e;
     }
+    // The report is written whether synth passed or failed; read it either way, so a finding that
+    // did not fail synth (a gate bug) still shows up here.
+    const reportFile = path.join(outdir, 'validation-report.json');
+    if (!fs.existsSync(reportFile)) {
+      if (synthError) throw synthError;
+      throw new Error(`no validation report at ${reportFile}: were the gates registered?`);
+    }
+    const findings = readReport(reportFile);
+    if (synthError && findings.length === 0) throw synthError;
+    return findings;
   } finally {
     if (previous === undefined) delete process.env.CDK_VALIDATION;
     else process.env.CDK_VALIDATION = previous;
