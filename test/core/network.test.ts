@@ -1,0 +1,162 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { ReferenceVpc, ReferenceVpcProps } from '../../lib/core/network';
+import { testApp } from '../support/app';
+import { expectNagClean, nagFindings } from '../support/compliance';
+
+function build(props: ReferenceVpcProps = {}, env?: { account: string; region: string }) {
+  const stack = new Stack(testApp(), 'Net', { env });
+  const network = new ReferenceVpc(stack, 'Network', props);
+  return { stack, network, template: Template.fromStack(stack) };
+}
+
+describe('ReferenceVpc defaults', () => {
+  let t: Template;
+  let stack: Stack;
+  beforeAll(() => {
+    ({ template: t, stack } = build());
+  });
+
+  test('10.0.0.0/16 over 2 AZs, public + private + isolated subnets', () => {
+    t.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.0.0.0/16' });
+    t.resourceCountIs('AWS::EC2::Subnet', 6);
+    for (const type of ['Public', 'Private', 'Isolated']) {
+      t.hasResource('AWS::EC2::Subnet', {
+        Properties: { Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-type', Value: type }]) },
+      });
+    }
+  });
+
+  test('one NAT gateway per AZ', () => {
+    t.resourceCountIs('AWS::EC2::NatGateway', 2);
+  });
+
+  test('public subnets give no public IP on launch', () => {
+    const subnets = t.findResources('AWS::EC2::Subnet');
+    for (const subnet of Object.values(subnets)) {
+      expect(subnet.Properties.MapPublicIpOnLaunch ?? false).toBe(false);
+    }
+  });
+
+  test('flow logs of ALL traffic to a KMS-encrypted log group kept one year, retained', () => {
+    t.hasResourceProperties('AWS::EC2::FlowLog', {
+      TrafficType: 'ALL',
+      LogDestinationType: 'cloud-watch-logs',
+    });
+    t.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 365, KmsKeyId: Match.anyValue() },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  test('flow-log role uses a customer-managed policy, no inline policy', () => {
+    t.resourceCountIs('AWS::IAM::Policy', 0);
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Action: Match.arrayWith(['logs:CreateLogStream', 'logs:PutLogEvents']) }),
+        ],
+      },
+    });
+  });
+
+  test('default security group restricted and S3 gateway endpoint present', () => {
+    t.hasResource('Custom::VpcRestrictDefaultSG', {});
+    t.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
+  });
+
+  test('all six nag packs are clean', () => {
+    expectNagClean(stack);
+  });
+});
+
+describe('ReferenceVpc variants', () => {
+  test('natGateways 0 builds no NAT and no private-with-egress subnets', () => {
+    const { template } = build({ natGateways: 0 });
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::Subnet', 4);
+    expect(JSON.stringify(template.toJSON())).not.toContain('"Value":"Private"');
+  });
+
+  test('publicSubnets false builds an isolated-only VPC without internet gateway', () => {
+    const { template } = build({ natGateways: 0, publicSubnets: false });
+    template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    template.resourceCountIs('AWS::EC2::Subnet', 2);
+  });
+
+  test('natInstance builds one t4g.nano NAT instance with IMDSv2 and an encrypted root volume, nag clean', () => {
+    const { template, stack } = build({ natInstance: true });
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::Instance', 1);
+    template.hasResourceProperties('AWS::EC2::Instance', {
+      InstanceType: 't4g.nano',
+      MetadataOptions: { HttpTokens: 'required' },
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3' } }],
+      SourceDestCheck: false,
+    });
+    expectNagClean(stack);
+  });
+
+  test('a NAT instance next to a launch template does not crash cdk-nag EC26 (acknowledged in ReferenceVpc)', () => {
+    const stack = new Stack(testApp(), 'NatAndTemplate');
+    new ReferenceVpc(stack, 'Network', { natInstance: true });
+    new ec2.LaunchTemplate(stack, 'Template', {
+      machineImage: ec2.MachineImage.latestAmazonLinux2023(),
+      blockDevices: [{ deviceName: '/dev/xvda', volume: ec2.BlockDeviceVolume.ebs(8, { encrypted: true }) }],
+    });
+    expect(() => nagFindings(stack)).not.toThrow();
+    expect(nagFindings(stack).filter((f) => f.rule === 'AwsSolutions-EC26')).toEqual([]);
+  });
+
+  test('flowLogRemovalPolicy DESTROY deletes the log group and its key', () => {
+    const { template } = build({ flowLogRemovalPolicy: RemovalPolicy.DESTROY });
+    template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+  });
+
+  test('explicit availabilityZones allow 3 AZs in an env-agnostic stack', () => {
+    const { template } = build({
+      availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      natGateways: 1,
+    });
+    template.resourceCountIs('AWS::EC2::Subnet', 9);
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+  });
+});
+
+describe('ReferenceVpc validation', () => {
+  test.each([
+    [{ maxAzs: 1 }, /ReferenceVpc: invalid maxAzs: must be between 2 and 16 AZs; received 1 AZs/],
+    [
+      { maxAzs: 3 },
+      /invalid maxAzs: asks for 3 AZs but the stack knows only 2: an env-agnostic stack gets 2 AZs/,
+    ],
+    [{ availabilityZones: ['us-east-1a'] }, /invalid availabilityZones: .*received 1/],
+    [{ cidr: '10.0.0.0/8' }, /invalid cidr: prefix must be between \/16 and \/28.*'10.0.0.0\/8'/],
+    [{ cidr: '10.0.0.0/29' }, /invalid cidr: prefix must be between \/16 and \/28/],
+    [{ cidr: 'ten' }, /invalid cidr: must be an IPv4 CIDR like '10.0.0.0\/16'; received 'ten'/],
+    [{ cidr: '10.0.0.0/26' }, /invalid cidr: '10.0.0.0\/26' is too small for 6 subnets.*\/29/],
+    [{ natGateways: 3 }, /invalid natGateways: must be between 0 and 2 NAT devices; received 3/],
+    [{ natInstance: true, natGateways: 0 }, /invalid natInstance: is true but natGateways is 0/],
+    [{ publicSubnets: false }, /invalid publicSubnets: is false but natGateways is 2/],
+  ] as [ReferenceVpcProps, RegExp][])('%j is rejected', (props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+
+  test('the CIDR must leave /28 or larger subnets', () => {
+    expect(() => build({ cidr: '10.0.0.0/27', natGateways: 0, publicSubnets: false })).not.toThrow();
+    expect(() => build({ cidr: '10.0.0.0/28', natGateways: 0, publicSubnets: false })).toThrow(
+      /too small for 2 subnets/,
+    );
+  });
+
+  test('maxAzs 3 works when the stack has an account and region (lookup context)', () => {
+    const app = testApp({
+      'availability-zones:account=111111111111:region=us-east-1': ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+    });
+    const stack = new Stack(app, 'Env', { env: { account: '111111111111', region: 'us-east-1' } });
+    new ReferenceVpc(stack, 'Network', { maxAzs: 3, natGateways: 1 });
+    Template.fromStack(stack).resourceCountIs('AWS::EC2::Subnet', 9);
+  });
+});
