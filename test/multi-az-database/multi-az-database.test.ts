@@ -1,0 +1,447 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ReferenceVpc } from '../../lib/core/network';
+import {
+  DatabaseEngine,
+  MultiAzDatabase,
+  MultiAzDatabaseProps,
+  performanceInsightsSupported,
+} from '../../lib/multi-az-database/multi-az-database';
+import { MultiAzDatabaseStack } from '../../lib/multi-az-database/multi-az-database-stack';
+import { testApp } from '../support/app';
+import { expectNagClean } from '../support/compliance';
+
+type Extra = Omit<MultiAzDatabaseProps, 'vpc'>;
+
+function build(
+  extra: Extra = {},
+  vpcProps: ConstructorParameters<typeof ReferenceVpc>[2] = { natGateways: 0 },
+) {
+  const stack = new Stack(testApp(), 'Db');
+  const network = new ReferenceVpc(stack, 'Network', vpcProps);
+  const db = new MultiAzDatabase(stack, 'Database', { vpc: network.vpc, ...extra });
+  return { stack, db, network };
+}
+
+const alarmDimension = (t: Template, metric: string) =>
+  t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    MetricName: metric,
+    Namespace: 'AWS/RDS',
+    Dimensions: [{ Name: 'DBInstanceIdentifier', Value: Match.anyValue() }],
+    AlarmActions: [Match.anyValue()],
+    OKActions: [Match.anyValue()],
+  });
+
+describe('MultiAzDatabase defaults (PostgreSQL)', () => {
+  let stack: Stack;
+  let db: MultiAzDatabase;
+  let t: Template;
+  beforeAll(() => {
+    ({ stack, db } = build());
+    const app = new ec2.SecurityGroup(stack, 'App', { vpc: db.instance.vpc });
+    db.connections.allowDefaultPortFrom(app, 'app to db');
+    db.grantConnect(new iam.Role(stack, 'Client', { assumedBy: new iam.AccountRootPrincipal() }), 'app_user');
+    t = Template.fromStack(stack);
+  });
+
+  test('PostgreSQL 17 on db.t4g.micro with a synchronous Multi-AZ standby, never public', () => {
+    t.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'postgres',
+      EngineVersion: Match.stringLikeRegexp('^17\\.'),
+      DBInstanceClass: 'db.t4g.micro',
+      MultiAZ: true,
+      PubliclyAccessible: false,
+      Port: '5432',
+    });
+  });
+
+  test('storage: gp3, 20 GiB growing to 100 GiB, encrypted with the construct key', () => {
+    t.hasResourceProperties('AWS::RDS::DBInstance', {
+      StorageType: 'gp3',
+      AllocatedStorage: '20',
+      MaxAllocatedStorage: 100,
+      StorageEncrypted: true,
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DatabaseStorageKey'), 'Arn'] },
+    });
+  });
+
+  test('backups: 7 days, windows that do not overlap, tags copied, automated backups kept', () => {
+    t.hasResourceProperties('AWS::RDS::DBInstance', {
+      BackupRetentionPeriod: 7,
+      PreferredBackupWindow: '03:00-04:00',
+      PreferredMaintenanceWindow: 'sun:05:00-sun:06:00',
+      CopyTagsToSnapshot: true,
+      DeleteAutomatedBackups: false,
+      AutoMinorVersionUpgrade: true,
+    });
+  });
+
+  test('data safety: deletion protection on, final snapshot on delete', () => {
+    t.hasResource('AWS::RDS::DBInstance', {
+      Properties: Match.objectLike({ DeletionProtection: true }),
+      DeletionPolicy: 'Snapshot',
+      UpdateReplacePolicy: 'Snapshot',
+    });
+  });
+
+  test('only isolated subnets in the subnet group', () => {
+    const groups = t.findResources('AWS::RDS::DBSubnetGroup');
+    const ids = JSON.stringify(Object.values(groups)[0].Properties.SubnetIds);
+    expect(ids).toMatch(/IsolatedSubnet1/);
+    expect(ids).toMatch(/IsolatedSubnet2/);
+    expect(ids).not.toMatch(/Public/);
+  });
+
+  test('TLS forced by the parameter group; IAM authentication on', () => {
+    t.hasResourceProperties('AWS::RDS::DBParameterGroup', {
+      Family: 'postgres17',
+      Parameters: Match.objectLike({ 'rds.force_ssl': '1' }),
+    });
+    t.hasResourceProperties('AWS::RDS::DBInstance', { EnableIAMDatabaseAuthentication: true });
+  });
+
+  test('the secret is retained with the data (a snapshot restores with its password)', () => {
+    t.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+  });
+
+  test('credentials: generated secret with its own key, rotated every 30 days by the hosted function', () => {
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DatabaseSecretKey'), 'Arn'] },
+      GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"dbadmin"}' }),
+    });
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      HostedRotationLambda: Match.objectLike({
+        RotationType: 'PostgreSQLSingleUser',
+        VpcSubnetIds: Match.anyValue(),
+        KmsKeyArn: Match.anyValue(),
+      }),
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+    });
+  });
+
+  test('monitoring: enhanced every 60 s, Performance Insights encrypted, all log types exported', () => {
+    t.hasResourceProperties('AWS::RDS::DBInstance', {
+      MonitoringInterval: 60,
+      EnablePerformanceInsights: true,
+      PerformanceInsightsRetentionPeriod: 7,
+      PerformanceInsightsKMSKeyId: Match.anyValue(),
+      EnableCloudwatchLogsExports: ['postgresql', 'upgrade', 'iam-db-auth-error'],
+    });
+  });
+
+  test('export log groups exist before the instance, encrypted, kept a year, retained', () => {
+    const groups = t.findResources('AWS::Logs::LogGroup', {
+      Properties: { LogGroupName: Match.stringLikeRegexp('^/aws/rds/instance/') },
+    });
+    expect(Object.keys(groups)).toHaveLength(3);
+    for (const g of Object.values(groups)) {
+      expect(g.Properties.KmsKeyId).toBeDefined();
+      expect(g.Properties.RetentionInDays).toBe(365);
+      expect(g.DeletionPolicy).toBe('Retain');
+    }
+    const instance = Object.values(t.findResources('AWS::RDS::DBInstance'))[0];
+    for (const id of Object.keys(groups)) expect(instance.DependsOn).toContain(id);
+  });
+
+  test('alarms on CPU, storage, memory and connections carry the instance dimension and notify', () => {
+    for (const metric of [
+      'CPUUtilization',
+      'FreeStorageSpace',
+      'FreeableMemory',
+      'DatabaseConnections',
+      'DiskQueueDepth',
+    ]) {
+      alarmDimension(t, metric);
+    }
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'FreeStorageSpace',
+      Threshold: 20 * 0.1 * 1024 ** 3,
+      ComparisonOperator: 'LessThanThreshold',
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DatabaseConnections', Threshold: 80 });
+    expect(Object.keys(db.alarms).sort()).toEqual([
+      'Connections',
+      'Cpu',
+      'DiskQueueDepth',
+      'FreeStorage',
+      'FreeableMemory',
+    ]);
+  });
+
+  test('an AWS Backup plan with an encrypted vault selects the instance', () => {
+    t.resourceCountIs('AWS::Backup::BackupPlan', 1);
+    t.hasResourceProperties('AWS::Backup::BackupVault', { EncryptionKeyArn: Match.anyValue() });
+    t.hasResourceProperties('AWS::Backup::BackupSelection', {
+      BackupSelection: Match.objectLike({ Resources: [Match.anyValue()] }),
+    });
+  });
+
+  test('connections open the literal port from a security group, never a CIDR', () => {
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 5432,
+      ToPort: 5432,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^App'), 'GroupId'] },
+    });
+    const ingress = Object.values(t.findResources('AWS::EC2::SecurityGroupIngress'));
+    expect(ingress.every((r) => r.Properties.CidrIp === undefined)).toBe(true);
+    expect(db.endpoint.port).toBe(5432);
+  });
+
+  test('grantConnect gives rds-db:connect for the user', () => {
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'rds-db:connect' })] },
+    });
+  });
+
+  test('no replica and no proxy by default', () => {
+    expect(db.readReplicas).toHaveLength(0);
+    expect(db.proxy).toBeUndefined();
+    t.resourceCountIs('AWS::RDS::DBProxy', 0);
+  });
+
+  test('all six nag packs are clean (the construct; the client role of this test is not part of it)', () => {
+    expectNagClean(db);
+  });
+});
+
+describe('MultiAzDatabase options', () => {
+  let stack: Stack;
+  let db: MultiAzDatabase;
+  let t: Template;
+  beforeAll(() => {
+    ({ stack, db } = build({
+      engine: DatabaseEngine.MYSQL,
+      readReplicas: 2,
+      rdsProxy: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      deletionProtection: false,
+      backupPlan: false,
+    }));
+    t = Template.fromStack(stack);
+  });
+
+  test('MySQL forces TLS, loads the audit plugin, exports its log types', () => {
+    t.hasResourceProperties('AWS::RDS::DBParameterGroup', {
+      Parameters: Match.objectLike({ require_secure_transport: 'ON' }),
+    });
+    t.hasResourceProperties('AWS::RDS::OptionGroup', {
+      OptionConfigurations: [Match.objectLike({ OptionName: 'MARIADB_AUDIT_PLUGIN' })],
+    });
+    t.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'mysql',
+      Port: '3306',
+      EnableCloudwatchLogsExports: ['audit', 'error', 'general', 'slowquery', 'iam-db-auth-error'],
+    });
+  });
+
+  test('MySQL on db.t4g.micro turns Performance Insights off (not supported there)', () => {
+    const instance = Object.values(t.findResources('AWS::RDS::DBInstance'))[0];
+    expect(instance.Properties.EnablePerformanceInsights).toBe(false);
+    expect(performanceInsightsSupported(DatabaseEngine.MYSQL, new ec2.InstanceType('t4g.medium'))).toBe(true);
+    expect(performanceInsightsSupported(DatabaseEngine.POSTGRESQL, new ec2.InstanceType('t4g.micro'))).toBe(
+      true,
+    );
+  });
+
+  test('read replicas: own instances with replica-lag alarms, encrypted by inheritance', () => {
+    expect(db.readReplicas).toHaveLength(2);
+    const replicas = t.findResources('AWS::RDS::DBInstance', {
+      Properties: { SourceDBInstanceIdentifier: Match.anyValue() },
+    });
+    expect(Object.keys(replicas)).toHaveLength(2);
+    for (const r of Object.values(replicas)) {
+      expect(r.Properties.StorageEncrypted).toBeUndefined();
+      expect(r.Properties.MultiAZ).toBe(true);
+      expect(r.DeletionPolicy).toBe('Delete');
+    }
+    alarmDimension(t, 'ReplicaLag');
+    expect(Object.keys(db.alarms)).toEqual(
+      expect.arrayContaining(['ReplicaLag1', 'ReplicaLag2', 'ReadReplica2Cpu']),
+    );
+  });
+
+  test('RDS Proxy requires TLS and IAM authentication', () => {
+    expect(db.proxy).toBeDefined();
+    t.hasResourceProperties('AWS::RDS::DBProxy', {
+      RequireTLS: true,
+      Auth: [Match.objectLike({ IAMAuth: 'REQUIRED' })],
+    });
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [Match.anyValue()],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] }),
+        ]),
+      },
+    });
+  });
+
+  test('DESTROY and no deletion protection for a sandbox; no Backup plan', () => {
+    t.hasResource('AWS::RDS::DBInstance', {
+      Properties: Match.objectLike({ DeletionProtection: false, Engine: 'mysql' }),
+      DeletionPolicy: 'Delete',
+    });
+    t.resourceCountIs('AWS::Backup::BackupPlan', 0);
+    // A sandbox destroy must not leave automated backups behind.
+    t.hasResourceProperties('AWS::RDS::DBInstance', { Engine: 'mysql', DeleteAutomatedBackups: true });
+  });
+
+  test('all six nag packs are clean', () => {
+    expectNagClean(stack);
+  });
+});
+
+describe('MultiAzDatabase validation', () => {
+  test.each<[string, Extra, RegExp]>([
+    [
+      'retention 0',
+      { backupRetention: Duration.days(0) },
+      /invalid backupRetention: must be between 1 day and 35 days; received 0 days/,
+    ],
+    [
+      'replicas without backups',
+      { readReplicas: 1, backupRetention: Duration.days(0) },
+      /invalid readReplicas: is 1 but backupRetention is 0 days: read replicas need automated backups/,
+    ],
+    ['retention 36', { backupRetention: Duration.days(36) }, /invalid backupRetention: .*received 36 days/],
+    [
+      'retention in hours',
+      { backupRetention: Duration.hours(36) },
+      /invalid backupRetention: must be a whole number of days/,
+    ],
+    [
+      'max below allocated',
+      { allocatedStorage: 100, maxAllocatedStorage: 50 },
+      /invalid maxAllocatedStorage: must be at least 10% above allocatedStorage \(100 GiB\), i.e. >= 110 GiB; received 50 GiB/,
+    ],
+    ['allocated too small', { allocatedStorage: 10 }, /invalid allocatedStorage: .*received 10 GiB/],
+    [
+      'overlapping windows',
+      { preferredBackupWindow: '05:30-06:30', preferredMaintenanceWindow: 'sun:05:00-sun:06:00' },
+      /invalid preferredMaintenanceWindow: 'sun:05:00-sun:06:00' overlaps the daily backup window '05:30-06:30'/,
+    ],
+    [
+      'overlap across midnight',
+      { preferredBackupWindow: '23:30-00:30', preferredMaintenanceWindow: 'mon:00:00-mon:01:00' },
+      /overlaps the daily backup window/,
+    ],
+    [
+      'bad backup window',
+      { preferredBackupWindow: '3am-4am' },
+      /invalid preferredBackupWindow: must look like 'hh24:mi-hh24:mi'/,
+    ],
+    [
+      'short backup window',
+      { preferredBackupWindow: '03:00-03:15' },
+      /invalid preferredBackupWindow: must last at least 30 minutes.*15 minutes/,
+    ],
+    [
+      'bad maintenance window',
+      { preferredMaintenanceWindow: 'sunday:05:00-sunday:06:00' },
+      /invalid preferredMaintenanceWindow: must look like 'ddd:hh24:mi-ddd:hh24:mi'/,
+    ],
+    [
+      '16 replicas',
+      { readReplicas: 16 },
+      /invalid readReplicas: must be a whole number between 0 and 15|must be between 0 and 15 replicas; received 16/,
+    ],
+    [
+      'PI on MySQL micro',
+      { engine: DatabaseEngine.MYSQL, performanceInsights: true },
+      /invalid performanceInsights: is true but RDS for MySQL does not support Performance Insights on t4g.micro/,
+    ],
+    [
+      'monitoring 20 s',
+      { monitoringInterval: Duration.seconds(20) },
+      /invalid monitoringInterval: must be 1, 5, 10, 15, 30 or 60 seconds/,
+    ],
+    [
+      'public subnets',
+      { vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } },
+      /invalid vpcSubnets: selects public subnets/,
+    ],
+  ])('%s is rejected', (_name, extra, message) => {
+    expect(() => build(extra)).toThrow(message);
+  });
+
+  test('windows that touch but do not overlap are accepted', () => {
+    expect(() =>
+      build({ preferredBackupWindow: '04:00-05:00', preferredMaintenanceWindow: 'sun:05:00-sun:06:00' }),
+    ).not.toThrow();
+  });
+
+  test('a VPC whose subnets span one AZ is rejected', () => {
+    const stack = new Stack(testApp(), 'OneAz');
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-1',
+      availabilityZones: ['us-east-1a'],
+      isolatedSubnetIds: ['subnet-1'],
+    });
+    expect(() => new MultiAzDatabase(stack, 'Database', { vpc })).toThrow(
+      /MultiAzDatabase: invalid vpc: the selected subnets span 1 Availability Zone\(s\); a Multi-AZ instance needs subnets in at least 2 AZs/,
+    );
+  });
+});
+
+describe('MultiAzDatabaseStack (demo)', () => {
+  const stacks: Record<string, Stack> = {};
+  beforeAll(() => {
+    for (const profile of ['sandbox', 'production'] as const) {
+      stacks[profile] = new MultiAzDatabaseStack(testApp(), 'RefArch-MultiAzDatabase', { profile });
+    }
+  });
+
+  test('sandbox: NAT-free isolated VPC with a Secrets Manager endpoint, DESTROY, no deletion protection', () => {
+    const t = Template.fromStack(stacks.sandbox);
+    t.resourceCountIs('AWS::EC2::NatGateway', 0);
+    t.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    t.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Interface',
+      ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.secretsmanager'])]) }),
+      PrivateDnsEnabled: true,
+    });
+    t.hasResource('AWS::RDS::DBInstance', {
+      Properties: Match.objectLike({ DeletionProtection: false, DBInstanceClass: 'db.t4g.micro' }),
+      DeletionPolicy: 'Delete',
+    });
+    t.resourceCountIs('AWS::Backup::BackupPlan', 0);
+    const retained = Object.entries(
+      t.toJSON().Resources as Record<string, { DeletionPolicy?: string }>,
+    ).filter(([, r]) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'Snapshot');
+    expect(retained).toEqual([]);
+  });
+
+  test('rotation function reaches the endpoint on 443 only (no all-outbound rule)', () => {
+    const t = Template.fromStack(stacks.sandbox);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      FromPort: 443,
+      ToPort: 443,
+      IpProtocol: 'tcp',
+    });
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^Secret rotation function'),
+      SecurityGroupEgress: Match.absent(),
+    });
+  });
+
+  test('production: deletion protection, snapshot, Backup plan, one replica, proxy', () => {
+    const t = Template.fromStack(stacks.production);
+    t.hasResource('AWS::RDS::DBInstance', {
+      Properties: Match.objectLike({ DeletionProtection: true, DBInstanceClass: 'db.t4g.medium' }),
+      DeletionPolicy: 'Snapshot',
+    });
+    t.resourceCountIs('AWS::RDS::DBInstance', 2);
+    t.resourceCountIs('AWS::Backup::BackupPlan', 1);
+    t.resourceCountIs('AWS::RDS::DBProxy', 1);
+  });
+
+  test.each(['sandbox', 'production'])('%s is nag clean', (profile) => {
+    expectNagClean(stacks[profile]);
+  });
+
+  test.each(['sandbox', 'production'])('%s snapshot', (profile) => {
+    expect(Template.fromStack(stacks[profile]).toJSON()).toMatchSnapshot();
+  });
+});
