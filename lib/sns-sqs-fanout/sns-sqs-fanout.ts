@@ -1,0 +1,799 @@
+import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledge, guardRule } from '../core/acknowledge';
+import { AlarmTopic, notify } from '../core/alarms';
+import { EncryptionKey } from '../core/encryption-key';
+import { PropValidationError, validateDuration, validateInteger, validatePattern } from '../core/errors';
+
+const CONSTRUCT = 'SnsSqsFanout';
+
+/** CloudFormation quota: resources per stack. */
+export const MAX_STACK_RESOURCES = 500;
+
+/**
+ * CloudFormation resources one subscriber adds: queue, dead-letter queue, SNS delivery dead-letter
+ * queue, their three queue policies, the subscription, and three alarms.
+ */
+export const RESOURCES_PER_SUBSCRIBER = 10;
+/**
+ * Extra resources of a subscriber with a Lambda consumer: function, role, role policy, log group,
+ * event source mapping and the function's errors alarm.
+ */
+export const RESOURCES_PER_CONSUMER = 6;
+
+/** The Lambda consumer of one subscriber's queue. */
+export interface FanoutConsumerProps {
+  /** Path of the TypeScript (or JavaScript) file with the handler, bundled by esbuild. */
+  readonly entry: string;
+  /**
+   * Exported function name in `entry`.
+   * @default 'handler'
+   */
+  readonly handler?: string;
+  /**
+   * Function timeout. The queue's visibility timeout must be at least 6x this (AWS guidance for SQS
+   * event sources: a message must not reappear while a retry of the batch is still running).
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Memory in MiB (CPU grows with memory).
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Messages per invocation. FIFO queues and batches without a batching window allow 1-10;
+   * standard queues with `maxBatchingWindow` allow up to 10,000.
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * How long Lambda gathers messages before invoking (standard queues only).
+   * @default - none: invoke as soon as messages arrive
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Upper bound on concurrent invocations from this queue (2-1000). Caps the load the consumer puts on
+   * what it calls, without reserving account concurrency.
+   * @default 5
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Environment variables of the function.
+   * @default - none
+   */
+  readonly environment?: { [key: string]: string };
+}
+
+/** One consumer of the topic: its queue, dead-letter queues, filter and optional Lambda consumer. */
+export interface FanoutSubscriberProps {
+  /** Construct id and alarm name part, e.g. `Billing`: letters and digits, starting with a letter, at most 40. */
+  readonly name: string;
+  /**
+   * SNS filter policy on message attributes: the queue only receives messages that match.
+   * @default - every message (unless `filterPolicyWithMessageBody` is set)
+   */
+  readonly filterPolicy?: { [attribute: string]: sns.SubscriptionFilter };
+  /**
+   * SNS filter policy on the JSON message body (publishers need not set attributes).
+   * Only one of `filterPolicy` and `filterPolicyWithMessageBody`.
+   * @default - every message (unless `filterPolicy` is set)
+   */
+  readonly filterPolicyWithMessageBody?: { [attribute: string]: sns.FilterOrPolicy };
+  /**
+   * Deliver the published text as the SQS body instead of wrapping it in the SNS JSON envelope.
+   * @default false
+   */
+  readonly rawMessageDelivery?: boolean;
+  /**
+   * How long the queue keeps a message (SQS: 1 minute to 14 days, 000 L18-19).
+   * @default Duration.days(4)
+   */
+  readonly retentionPeriod?: Duration;
+  /**
+   * How long the dead-letter queues keep a message. For a standard queue it must be longer than
+   * `retentionPeriod`: SQS keeps the original enqueue time when it moves a message (000 L51).
+   * @default Duration.days(14)
+   */
+  readonly deadLetterRetentionPeriod?: Duration;
+  /**
+   * How long a received message stays hidden from other consumers (0 s to 12 h, 000 L23).
+   * @default Duration.seconds(30), or 6x the consumer timeout when a Lambda consumer is set and that is longer
+   */
+  readonly visibilityTimeout?: Duration;
+  /**
+   * Long polling wait (0-20 s, 004 L722-725): one call waits for messages instead of tight polling.
+   * @default Duration.seconds(20)
+   */
+  readonly receiveMessageWaitTime?: Duration;
+  /**
+   * Delay before a new message becomes visible (0-15 minutes).
+   * @default Duration.seconds(0)
+   */
+  readonly deliveryDelay?: Duration;
+  /**
+   * Receives before SQS moves a message to the dead-letter queue (1-1000).
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Whether this subscriber's queue is FIFO. Must match the topic: a standard topic cannot deliver to
+   * a FIFO queue, and this construct keeps FIFO topics to FIFO queues so ordering is never lost silently.
+   * @default - the topic's `fifo`
+   */
+  readonly fifo?: boolean;
+  /**
+   * Alarm when the oldest message in the queue is older than this (consumers stalled or too slow).
+   * Must be shorter than `retentionPeriod`, or messages expire before anyone is told.
+   * @default Duration.minutes(15)
+   */
+  readonly oldestMessageAgeThreshold?: Duration;
+  /**
+   * A Lambda function that consumes the queue with partial batch responses.
+   * @default - no consumer: the application polls the queue itself
+   */
+  readonly consumer?: FanoutConsumerProps;
+}
+
+/** Props of {@link SnsSqsFanout}. */
+export interface SnsSqsFanoutProps {
+  /** The consumers of the topic, one queue each (at least one). */
+  readonly subscribers: FanoutSubscriberProps[];
+  /**
+   * FIFO topic (strict order per message group, deduplication) feeding FIFO queues.
+   * @default false
+   */
+  readonly fifo?: boolean;
+  /**
+   * FIFO only: deduplicate on a SHA-256 of the body within 5 minutes (000 L41) when publishers send
+   * no deduplication id.
+   * @default false
+   */
+  readonly contentBasedDeduplication?: boolean;
+  /**
+   * Customer-managed key of the topic.
+   * @default - a new {@link EncryptionKey} with `removalPolicy`
+   */
+  readonly topicEncryptionKey?: kms.IKey;
+  /**
+   * Customer-managed key for all queues. Must not be the topic's key (see README: circular dependency).
+   * @default - SQS-managed server-side encryption (SSE-SQS), no key to manage
+   */
+  readonly queueEncryptionKey?: kms.IKey;
+  /**
+   * Topic the alarms notify.
+   * @default - a new {@link AlarmTopic}
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * What happens to queues, keys and log groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Retention of the consumers' log groups.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** What a {@link FanoutSubscriber} takes from its fan-out. */
+interface SubscriberContext {
+  readonly topic: sns.Topic;
+  readonly fifo: boolean;
+  readonly queueKey?: kms.IKey;
+  readonly removalPolicy: RemovalPolicy;
+  readonly alarmTopic: sns.ITopic;
+  readonly logKey?: kms.IKey;
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** Everything built for one subscriber (construct id: the subscriber's name). */
+export class FanoutSubscriber extends Construct {
+  /** The subscriber's name from the props. */
+  public readonly name: string;
+  /** The queue SNS delivers to. */
+  public readonly queue: sqs.Queue;
+  /** Where SQS moves messages received `maxReceiveCount` times without being deleted. */
+  public readonly deadLetterQueue: sqs.Queue;
+  /** Where SNS puts messages it could not deliver to the queue (subscription redrive policy). */
+  public readonly deliveryDeadLetterQueue: sqs.Queue;
+  /** The Lambda consumer, when one was asked for. */
+  public readonly consumer?: nodejs.NodejsFunction;
+  /**
+   * The alarms of this subscriber: oldest message age, dead-letter queue, delivery dead-letter queue,
+   * and, with a Lambda consumer, the consumer's errors.
+   */
+  public readonly alarms: cloudwatch.Alarm[];
+
+  /** @internal use {@link SnsSqsFanout}: it validates the props first. */
+  constructor(scope: Construct, s: FanoutSubscriberProps, ctx: SubscriberContext) {
+    super(scope, s.name);
+    this.name = s.name;
+    const { fifo, queueKey, removalPolicy } = ctx;
+    // SSE-SQS by default, written out as SqsManagedSseEnabled: true (Control Tower reads the template
+    // literally). A customer key for the queues must be a different key from the topic's: SNS needs the
+    // queue key's policy to name the topic (aws:SourceArn) while the topic names its key, so one shared
+    // key makes topic -> key -> topic, a circular dependency CloudFormation rejects (F3004).
+    const encryption: Pick<sqs.QueueProps, 'encryption' | 'encryptionMasterKey'> = queueKey
+      ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: queueKey }
+      : { encryption: sqs.QueueEncryption.SQS_MANAGED };
+    const fifoName = (child: string): Pick<sqs.QueueProps, 'fifo' | 'queueName'> =>
+      fifo
+        ? {
+            fifo: true,
+            // FIFO queue names must end in '.fifo' (000 L37); CloudFormation's generated names can pass
+            // SQS's 80-character limit, so write a unique one.
+            queueName: `${Names.uniqueResourceName(this, { maxLength: 70 - child.length, separator: '-' })}-${child}.fifo`,
+          }
+        : {};
+    const dlqRetention = s.deadLetterRetentionPeriod ?? Duration.days(14);
+    const dlqProps: sqs.QueueProps = {
+      ...encryption,
+      enforceSSL: true,
+      retentionPeriod: dlqRetention,
+      removalPolicy,
+      // Marks the queue as a dead-letter queue for Control Tower (sqs_dlq_check). allowAll instead of
+      // byQueue: naming the source queue here while the source names this queue in its RedrivePolicy is
+      // a circular dependency.
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
+    };
+    const dlq = new sqs.Queue(this, 'DeadLetterQueue', { ...dlqProps, ...fifoName('dlq') });
+    const deliveryDlq = new sqs.Queue(this, 'DeliveryDeadLetterQueue', {
+      ...dlqProps,
+      ...fifoName('delivery-dlq'),
+    });
+
+    const consumerTimeout = s.consumer ? (s.consumer.timeout ?? Duration.seconds(10)) : undefined;
+    const visibilityTimeout =
+      s.visibilityTimeout ??
+      (consumerTimeout && consumerTimeout.toSeconds() * 6 > 30
+        ? Duration.seconds(consumerTimeout.toSeconds() * 6)
+        : Duration.seconds(30));
+    const queue = new sqs.Queue(this, 'Queue', {
+      ...encryption,
+      ...fifoName('queue'),
+      enforceSSL: true,
+      retentionPeriod: s.retentionPeriod ?? Duration.days(4),
+      visibilityTimeout,
+      receiveMessageWaitTime: s.receiveMessageWaitTime ?? Duration.seconds(20),
+      deliveryDelay: s.deliveryDelay,
+      deadLetterQueue: { queue: dlq, maxReceiveCount: s.maxReceiveCount ?? 5 },
+      removalPolicy,
+    });
+    for (const q of [queue, dlq, deliveryDlq]) {
+      // The L2 leaves the property out for SSE-SQS (it is the service default); Control Tower's
+      // sqs_queue_encrypted_check only accepts it written out.
+      if (!queueKey) (q.node.defaultChild as sqs.CfnQueue).sqsManagedSseEnabled = true;
+    }
+
+    // The L2 subscription adds the queue policy: sqs:SendMessage for sns.amazonaws.com only when
+    // aws:SourceArn is this topic (confused-deputy protection), and the same on the delivery DLQ.
+    ctx.topic.addSubscription(
+      new subscriptions.SqsSubscription(queue, {
+        rawMessageDelivery: s.rawMessageDelivery,
+        filterPolicy: s.filterPolicy,
+        filterPolicyWithMessageBody: s.filterPolicyWithMessageBody,
+        deadLetterQueue: deliveryDlq,
+      }),
+    );
+    const endOfLine =
+      'This queue is already a dead-letter queue (of the subscriber queue, or of the SNS subscription through its ' +
+      'redrive policy) and keeps each message 14 days for a person or a redrive to act on; a dead-letter queue ' +
+      'behind it would only move the same messages one queue further.';
+    for (const q of [dlq, deliveryDlq])
+      acknowledge(q, { id: 'Serverless-SQSRedrivePolicy', reason: endOfLine });
+    acknowledge(deliveryDlq, { id: 'AwsSolutions-SQS3', reason: endOfLine });
+
+    this.queue = queue;
+    this.deadLetterQueue = dlq;
+    this.deliveryDeadLetterQueue = deliveryDlq;
+
+    const threshold = s.oldestMessageAgeThreshold ?? Duration.minutes(15);
+    this.alarms = [
+      notify(
+        new cloudwatch.Alarm(this, 'OldestMessageAgeAlarm', {
+          alarmDescription: `${s.name}: the oldest message has waited more than ${threshold.toHumanString()}; the consumer is stopped or too slow.`,
+          metric: queue.metricApproximateAgeOfOldestMessage({
+            period: Duration.minutes(1),
+            statistic: 'Maximum',
+          }),
+          threshold: threshold.toSeconds(),
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+        ctx.alarmTopic,
+      ),
+      this.notEmptyAlarm(
+        'DeadLetterQueueAlarm',
+        dlq,
+        `${s.name}: messages failed ${s.maxReceiveCount ?? 5} times and wait in the dead-letter queue.`,
+        ctx.alarmTopic,
+      ),
+      this.notEmptyAlarm(
+        'DeliveryDeadLetterQueueAlarm',
+        deliveryDlq,
+        `${s.name}: SNS could not deliver messages to the queue (policy, key or deleted queue); they wait in the delivery dead-letter queue.`,
+        ctx.alarmTopic,
+      ),
+    ];
+
+    if (s.consumer && consumerTimeout) {
+      this.consumer = this.addConsumer(s.consumer, consumerTimeout, ctx);
+      // A record the handler reports as failed is not an Error; an Error is a crash, a timeout or an
+      // out-of-memory, which fails the whole batch. The DLQ alarm fires only after maxReceiveCount
+      // such retries; this one fires on the first.
+      this.alarms.push(
+        notify(
+          new cloudwatch.Alarm(this, 'ConsumerErrorsAlarm', {
+            alarmDescription: `${s.name}: the consumer function failed whole batches (crash, timeout or out of memory); its messages will be retried and may reach the dead-letter queue.`,
+            metric: this.consumer.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+            threshold: 0,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluationPeriods: 1,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          }),
+          ctx.alarmTopic,
+        ),
+      );
+    }
+  }
+
+  private notEmptyAlarm(
+    id: string,
+    queue: sqs.Queue,
+    description: string,
+    alarmTopic: sns.ITopic,
+  ): cloudwatch.Alarm {
+    return notify(
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription: description,
+        metric: queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      alarmTopic,
+    );
+  }
+
+  private addConsumer(
+    c: FanoutConsumerProps,
+    timeout: Duration,
+    ctx: SubscriberContext,
+  ): nodejs.NodejsFunction {
+    const queue = this.queue;
+    const logGroup = new logs.LogGroup(this, 'ConsumerLogs', {
+      encryptionKey: ctx.logKey,
+      retention: ctx.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: ctx.removalPolicy,
+    });
+    // A role of our own instead of the AWSLambdaBasicExecutionRole managed policy (AwsSolutions-IAM4).
+    const role = new iam.Role(this, 'ConsumerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the queue consumer of ${this.node.path}`,
+    });
+    logGroup.grantWrite(role);
+    const fn = new nodejs.NodejsFunction(this, 'Consumer', {
+      entry: c.entry,
+      handler: c.handler ?? 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: c.memorySize ?? 256,
+      timeout,
+      tracing: lambda.Tracing.ACTIVE,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      logGroup,
+      role,
+      environment: c.environment,
+      description: `Consumes the queue of ${this.node.path}, reporting failed messages one by one`,
+    });
+    // ReceiveMessage, DeleteMessage, ChangeMessageVisibility, GetQueueAttributes (+ kms:Decrypt with a key).
+    const eventSource = new sources.SqsEventSource(queue, {
+      batchSize: c.batchSize ?? 10,
+      maxBatchingWindow: c.maxBatchingWindow,
+      maxConcurrency: c.maxConcurrency ?? 5,
+      reportBatchItemFailures: true,
+    });
+    fn.addEventSource(eventSource);
+    const mapping = fn.node.findChild(`SqsEventSource:${Names.nodeUniqueId(queue.node)}`);
+    acknowledge(mapping, {
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        'SQS event source mappings take no on-failure destination (only stream and Kafka sources do); a message ' +
+        'that keeps failing returns to the queue and the queue redrive policy moves it to the dead-letter queue.',
+    });
+    const outsideVpc =
+      'The consumer only reads its SQS queue and writes logs and traces, all AWS APIs; inside a VPC it would need ' +
+      'a NAT gateway or interface endpoints (hourly cost) and there is no private resource for it to reach.';
+    const queueIsDlq =
+      'The function is invoked by an SQS event source mapping, not asynchronously: a failed message goes back to ' +
+      'the queue and, after maxReceiveCount receives, to the queue dead-letter queue. A function DLQ would never be used.';
+    const concurrency =
+      'Concurrency is capped on the event source mapping (maxConcurrency), the SQS-specific limit; reserved ' +
+      'concurrency would take capacity from the whole account and cannot be set at all in new accounts limited to 10.';
+    acknowledge(
+      fn,
+      { id: 'NIST.800.53.R4-LambdaInsideVPC', reason: outsideVpc },
+      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc },
+      { id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc },
+      { id: 'PCI.DSS.321-LambdaInsideVPC', reason: outsideVpc },
+      { id: guardRule('lambda_inside_vpc_check'), reason: outsideVpc },
+      { id: 'Serverless-LambdaDLQ', reason: queueIsDlq },
+      { id: 'NIST.800.53.R5-LambdaDLQ', reason: queueIsDlq },
+      { id: 'HIPAA.Security-LambdaDLQ', reason: queueIsDlq },
+      { id: 'NIST.800.53.R5-LambdaConcurrency', reason: concurrency },
+      { id: 'HIPAA.Security-LambdaConcurrency', reason: concurrency },
+    );
+    const policy = role.node.findChild('DefaultPolicy');
+    acknowledge(policy, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource ' +
+        'narrower than "*" (the X-Ray service authorization reference lists no resource types for them).',
+    });
+    const inline =
+      'The CDK grants write the consumer permissions (read and delete from this queue, write this log group, ' +
+      'X-Ray) as an inline policy of this one role, deleted with it: the one-to-one case AWS recommends inline policies for.';
+    acknowledge(
+      policy,
+      ...['NIST.800.53.R4', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'].map((pack) => ({
+        id: `${pack}-IAMNoInlinePolicy`,
+        reason: inline,
+      })),
+    );
+    return fn;
+  }
+}
+
+/**
+ * SNS -> SQS fan-out (000 L10-15, 004 L726-727): one encrypted topic, and per subscriber an encrypted
+ * queue with its own dead-letter queue, an SNS delivery dead-letter queue, an optional filter and an
+ * optional Lambda consumer with partial batch responses; alarms on stuck and failed messages.
+ */
+export class SnsSqsFanout extends Construct {
+  /** The topic publishers send to. */
+  public readonly topic: sns.Topic;
+  /** The topic's key. */
+  public readonly topicEncryptionKey: kms.IKey;
+  /** The subscribers, in the order given. */
+  public readonly subscribers: FanoutSubscriber[];
+  /** The subscriber queues, in the order given. */
+  public readonly queues: sqs.Queue[];
+  /** The SQS dead-letter queues (receive count exceeded), in the order given. */
+  public readonly deadLetterQueues: sqs.Queue[];
+  /** The SNS delivery dead-letter queues (subscription redrive), in the order given. */
+  public readonly deliveryDeadLetterQueues: sqs.Queue[];
+  /** Where alarms go. */
+  public readonly alarmTopic: sns.ITopic;
+
+  constructor(scope: Construct, id: string, props: SnsSqsFanoutProps) {
+    super(scope, id);
+    validateProps(props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const fifo = props.fifo ?? false;
+
+    this.topicEncryptionKey =
+      props.topicEncryptionKey ??
+      new EncryptionKey(this, 'Key', {
+        description: `Encrypts the SNS topic ${this.node.path}`,
+        removalPolicy,
+      }).key;
+    this.topic = new sns.Topic(this, 'Resource', {
+      masterKey: this.topicEncryptionKey,
+      enforceSSL: true,
+      fifo: fifo || undefined,
+      contentBasedDeduplication: props.contentBasedDeduplication || undefined,
+    });
+    this.alarmTopic =
+      props.alarmTopic ?? new AlarmTopic(this, 'AlarmTopic', { keyRemovalPolicy: removalPolicy }).topic;
+
+    const logKey = props.subscribers.some((s) => s.consumer) ? this.createLogKey(removalPolicy) : undefined;
+
+    const ctx: SubscriberContext = {
+      topic: this.topic,
+      fifo,
+      queueKey: props.queueEncryptionKey,
+      removalPolicy,
+      alarmTopic: this.alarmTopic,
+      logKey,
+      logRetention: props.logRetention,
+    };
+    this.subscribers = props.subscribers.map((s) => new FanoutSubscriber(this, s, ctx));
+    this.queues = this.subscribers.map((s) => s.queue);
+    this.deadLetterQueues = this.subscribers.map((s) => s.deadLetterQueue);
+    this.deliveryDeadLetterQueues = this.subscribers.map((s) => s.deliveryDeadLetterQueue);
+  }
+
+  /** Lets a principal publish to the topic (and use its key to encrypt). */
+  public grantPublish(grantee: iam.IGrantable): iam.Grant {
+    return this.topic.grantPublish(grantee);
+  }
+
+  /** The subscriber with this name; throws when there is none. */
+  public subscriber(name: string): FanoutSubscriber {
+    const found = this.subscribers.find((s) => s.name === name);
+    if (!found) {
+      throw new Error(
+        `${CONSTRUCT}: no subscriber '${name}'; known: ${this.subscribers.map((s) => s.name).join(', ')}`,
+      );
+    }
+    return found;
+  }
+
+  private createLogKey(removalPolicy: RemovalPolicy): kms.Key {
+    const key = new EncryptionKey(this, 'LogKey', {
+      description: `Encrypts the consumer log groups of ${this.node.path}`,
+      removalPolicy,
+    }).key;
+    const stack = Stack.of(this);
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogs',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
+          },
+        },
+      }),
+    );
+    return key;
+  }
+}
+
+/** CloudFormation resources a fan-out with these props creates (before anything else in the stack). */
+export function fanoutResourceCount(props: SnsSqsFanoutProps): number {
+  const topic = props.topicEncryptionKey ? 2 : 3; // key, topic, topic policy
+  const alarmTopic = props.alarmTopic ? 0 : 3; // key, topic, topic policy
+  const consumers = props.subscribers.filter((s) => s.consumer).length;
+  const logKey = consumers > 0 ? 1 : 0;
+  return (
+    topic +
+    alarmTopic +
+    logKey +
+    props.subscribers.length * RESOURCES_PER_SUBSCRIBER +
+    consumers * RESOURCES_PER_CONSUMER
+  );
+}
+
+const SQS_MIN_RETENTION = Duration.minutes(1);
+const SQS_MAX_RETENTION = Duration.days(14);
+const SQS_MAX_VISIBILITY = Duration.hours(12);
+
+function seconds(d: Duration): number {
+  return d.toSeconds({ integral: false });
+}
+
+function validateProps(props: SnsSqsFanoutProps): void {
+  const fifo = props.fifo ?? false;
+  if (!props.subscribers || props.subscribers.length === 0) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'subscribers',
+      'give at least one subscriber; a fan-out delivers each message to every subscribed queue (004 L726-727), received none.',
+    );
+  }
+  if (props.contentBasedDeduplication && !fifo) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'contentBasedDeduplication',
+      'only FIFO topics deduplicate messages; set fifo: true or leave contentBasedDeduplication unset.',
+    );
+  }
+  if (
+    props.queueEncryptionKey &&
+    props.topicEncryptionKey &&
+    props.queueEncryptionKey === props.topicEncryptionKey
+  ) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'queueEncryptionKey',
+      'must not be the topic key: the key policy would name the topic (so SNS may encrypt into the queues) while ' +
+        'the topic names the key, a circular dependency CloudFormation rejects (F3004). Use a second key or leave ' +
+        'queueEncryptionKey unset for SQS-managed encryption.',
+    );
+  }
+  const count = fanoutResourceCount(props);
+  if (count > MAX_STACK_RESOURCES) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'subscribers',
+      `${props.subscribers.length} subscribers need ${count} CloudFormation resources (${RESOURCES_PER_SUBSCRIBER} per ` +
+        `subscriber, ${RESOURCES_PER_CONSUMER} more with a Lambda consumer, plus the topics and keys); a stack holds at ` +
+        `most ${MAX_STACK_RESOURCES} (CloudFormation quota). Split the subscribers across stacks, each subscribing ` +
+        `its queues to the same topic.`,
+    );
+  }
+  const seen = new Set<string>();
+  props.subscribers.forEach((s, i) => validateSubscriber(s, `subscribers[${i}]`, fifo, seen));
+}
+
+function validateSubscriber(
+  s: FanoutSubscriberProps,
+  at: string,
+  topicFifo: boolean,
+  seen: Set<string>,
+): void {
+  validatePattern(
+    CONSTRUCT,
+    `${at}.name`,
+    s.name,
+    /^[A-Za-z][A-Za-z0-9]{0,39}$/,
+    'must be 1-40 letters or digits starting with a letter (it becomes a construct id and part of alarm names)',
+  );
+  if (seen.has(s.name)) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      `${at}.name`,
+      `'${s.name}' is used by an earlier subscriber; each subscriber needs its own name (its queue, alarms and construct id derive from it).`,
+    );
+  }
+  seen.add(s.name);
+
+  const queueFifo = s.fifo ?? topicFifo;
+  if (queueFifo !== topicFifo) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      `${at}.fifo`,
+      topicFifo
+        ? `is false but the topic is FIFO. This construct keeps FIFO topics to FIFO queues: a standard queue would ` +
+            `silently drop the order and deduplication the publishers rely on.`
+        : `is true but the topic is standard. SNS rejects a FIFO queue subscribed to a standard topic; set fifo: true on the fan-out.`,
+    );
+  }
+  if (s.filterPolicy && s.filterPolicyWithMessageBody) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      `${at}.filterPolicy`,
+      'set either filterPolicy (message attributes) or filterPolicyWithMessageBody (message body), not both: an SNS subscription has one filter policy scope.',
+    );
+  }
+
+  const retention = s.retentionPeriod ?? Duration.days(4);
+  const dlqRetention = s.deadLetterRetentionPeriod ?? Duration.days(14);
+  validateDuration(
+    CONSTRUCT,
+    `${at}.retentionPeriod`,
+    s.retentionPeriod,
+    SQS_MIN_RETENTION,
+    SQS_MAX_RETENTION,
+    {
+      because: 'SQS retention limits, 000 L18-19',
+    },
+  );
+  validateDuration(
+    CONSTRUCT,
+    `${at}.deadLetterRetentionPeriod`,
+    s.deadLetterRetentionPeriod,
+    SQS_MIN_RETENTION,
+    SQS_MAX_RETENTION,
+    {
+      because: 'SQS retention limits, 000 L18-19',
+    },
+  );
+  if (
+    !queueFifo &&
+    !retention.isUnresolved() &&
+    !dlqRetention.isUnresolved() &&
+    seconds(dlqRetention) <= seconds(retention)
+  ) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      `${at}.deadLetterRetentionPeriod`,
+      `must be longer than the queue's retentionPeriod (${retention.toHumanString()}); received ${dlqRetention.toHumanString()}. ` +
+        `A standard queue keeps a message's original enqueue time when it moves it to the dead-letter queue, so the ` +
+        `message would expire there after only what is left of the DLQ retention (000 L51).`,
+    );
+  }
+  validateDuration(
+    CONSTRUCT,
+    `${at}.visibilityTimeout`,
+    s.visibilityTimeout,
+    Duration.seconds(0),
+    SQS_MAX_VISIBILITY,
+    {
+      because: 'SQS maximum visibility timeout, 000 L23',
+    },
+  );
+  validateDuration(
+    CONSTRUCT,
+    `${at}.receiveMessageWaitTime`,
+    s.receiveMessageWaitTime,
+    Duration.seconds(0),
+    Duration.seconds(20),
+    {
+      because: 'SQS long polling waits at most 20 seconds, 004 L724',
+    },
+  );
+  validateDuration(
+    CONSTRUCT,
+    `${at}.deliveryDelay`,
+    s.deliveryDelay,
+    Duration.seconds(0),
+    Duration.minutes(15),
+    {
+      because: 'SQS delay queues, 003 L1634-1637',
+    },
+  );
+  validateInteger(CONSTRUCT, `${at}.maxReceiveCount`, s.maxReceiveCount, 1, 1000, '', {
+    because: 'SQS redrive policy limits',
+  });
+  if (
+    s.oldestMessageAgeThreshold &&
+    !s.oldestMessageAgeThreshold.isUnresolved() &&
+    !retention.isUnresolved()
+  ) {
+    validateDuration(
+      CONSTRUCT,
+      `${at}.oldestMessageAgeThreshold`,
+      s.oldestMessageAgeThreshold,
+      Duration.minutes(1),
+      Duration.seconds(seconds(retention) - 1),
+      {
+        because: 'the alarm must fire before messages reach the retention period and expire',
+      },
+    );
+  }
+
+  const c = s.consumer;
+  if (!c) return;
+  validateDuration(
+    CONSTRUCT,
+    `${at}.consumer.timeout`,
+    c.timeout,
+    Duration.seconds(1),
+    Duration.minutes(15),
+    {
+      because: 'Lambda function timeout limits',
+    },
+  );
+  validateInteger(CONSTRUCT, `${at}.consumer.memorySize`, c.memorySize, 128, 10240, 'MiB', {
+    because: 'Lambda memory limits',
+  });
+  validateInteger(CONSTRUCT, `${at}.consumer.maxConcurrency`, c.maxConcurrency, 2, 1000, '', {
+    because: 'SQS event source maximum concurrency limits',
+  });
+  const maxBatch = queueFifo || !c.maxBatchingWindow ? 10 : 10000;
+  validateInteger(CONSTRUCT, `${at}.consumer.batchSize`, c.batchSize, 1, maxBatch, '', {
+    because: queueFifo
+      ? 'FIFO event sources take at most 10 messages per batch'
+      : 'more than 10 messages per batch needs maxBatchingWindow',
+  });
+  if (queueFifo && c.maxBatchingWindow) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      `${at}.consumer.maxBatchingWindow`,
+      'is not supported for FIFO queues: Lambda invokes as soon as a message group has messages.',
+    );
+  }
+  const timeout = c.timeout ?? Duration.seconds(10);
+  if (s.visibilityTimeout && !s.visibilityTimeout.isUnresolved() && !timeout.isUnresolved()) {
+    if (seconds(s.visibilityTimeout) < 6 * seconds(timeout)) {
+      throw new PropValidationError(
+        CONSTRUCT,
+        `${at}.visibilityTimeout`,
+        `must be at least 6x the consumer timeout (${timeout.toHumanString()}), i.e. ${Duration.seconds(6 * seconds(timeout)).toHumanString()}; ` +
+          `received ${s.visibilityTimeout.toHumanString()}. A shorter timeout lets a message reappear, and be ` +
+          `processed twice or counted towards maxReceiveCount, while Lambda is still retrying its batch (AWS guidance for SQS event sources).`,
+      );
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+/** Builds an SQS record as the Lambda event source mapping delivers it. */
+export function sqsRecord(
+  messageId: string,
+  body: string,
+  opts: { receiveCount?: number; messageGroupId?: string } = {},
+): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `handle-${messageId}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(opts.receiveCount ?? 1),
+      SentTimestamp: '1764057600000',
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: '1764057600000',
+      ...(opts.messageGroupId
+        ? { MessageGroupId: opts.messageGroupId, SequenceNumber: '1', MessageDeduplicationId: messageId }
+        : {}),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:111111111111:queue',
+    awsRegion: 'us-east-1',
+  };
+}
+
+/** The SNS JSON envelope SQS receives when raw message delivery is off. */
+export function snsEnvelope(message: string): string {
+  return JSON.stringify({
+    Type: 'Notification',
+    MessageId: 'sns-1',
+    TopicArn: 'arn:aws:sns:us-east-1:111111111111:OrderEvents',
+    Message: message,
+    Timestamp: '2026-11-25T00:00:00.000Z',
+    SignatureVersion: '2',
+  });
+}
+
+interface Stored {
+  readonly id: string;
+  readonly body: string;
+  receiveCount: number;
+  visibleAt: number;
+}
+
+/**
+ * A tiny model of one standard SQS queue with a redrive policy, driven like the Lambda event source
+ * mapping drives it: receive a batch, call the handler, delete what it did not report, and let the
+ * reported messages reappear after the visibility timeout. A message already received
+ * `maxReceiveCount` times is moved to the dead-letter queue instead of being delivered again.
+ */
+export class SimulatedQueue {
+  public readonly deadLetterQueue: string[] = [];
+  private readonly messages: Stored[] = [];
+  private now = 0;
+
+  constructor(
+    private readonly maxReceiveCount: number,
+    private readonly visibilityTimeoutSeconds: number,
+    private readonly batchSize = 10,
+  ) {}
+
+  send(id: string, body: string): void {
+    this.messages.push({ id, body, receiveCount: 0, visibleAt: 0 });
+  }
+
+  get depth(): number {
+    return this.messages.length;
+  }
+
+  /** One poll of the event source mapping; returns false when nothing was visible. */
+  async poll(handler: (e: SQSEvent) => Promise<SQSBatchResponse>): Promise<boolean> {
+    const batch: Stored[] = [];
+    for (const m of [...this.messages]) {
+      if (m.visibleAt > this.now || batch.length === this.batchSize) continue;
+      if (m.receiveCount >= this.maxReceiveCount) {
+        this.messages.splice(this.messages.indexOf(m), 1);
+        this.deadLetterQueue.push(m.id);
+        continue;
+      }
+      m.receiveCount++;
+      batch.push(m);
+    }
+    if (batch.length === 0) return false;
+    const response = await handler({
+      Records: batch.map((m) => sqsRecord(m.id, m.body, { receiveCount: m.receiveCount })),
+    });
+    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    for (const m of batch) {
+      if (failed.has(m.id)) m.visibleAt = this.now + this.visibilityTimeoutSeconds;
+      else this.messages.splice(this.messages.indexOf(m), 1);
+    }
+    return true;
+  }
+
+  /** Polls, moving the clock past each visibility timeout, until the queue is empty. */
+  async drain(handler: (e: SQSEvent) => Promise<SQSBatchResponse>, maxPolls = 100): Promise<number> {
+    let polls = 0;
+    while (this.messages.length > 0 && polls < maxPolls) {
+      polls++;
+      if (!(await this.poll(handler))) this.now += this.visibilityTimeoutSeconds;
+    }
+    return polls;
+  }
+
+  receiveCountOf(id: string): number | undefined {
+    return this.messages.find((m) => m.id === id)?.receiveCount;
+  }
+}
