@@ -1,0 +1,223 @@
+// The web application every app-tier instance runs (runtime code: never imports aws-cdk-lib).
+//
+// The construct compiles this file to JavaScript at synth time and writes it into the launch template's
+// user data; the instance runs it with Node.js from the Amazon Linux 2023 repositories and the `pg` driver.
+// It proves the three tiers connect: the ALB forwards a request here, the page writes a row into the
+// database and reads the latest rows back. `/health` is what the target group and cfn-signal poll.
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { Pool, PoolConfig } from 'pg';
+
+/** Connection settings read from the database secret (the JSON RDS writes into Secrets Manager). */
+export interface DatabaseCredentials {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly password: string;
+  readonly dbname?: string;
+}
+
+/** How the app finds its database; the instance reads the secret, tests pass a local server. */
+export interface WebAppOptions {
+  /** Shown on the page and stored with each visit, so a learner sees the ALB spread requests. */
+  readonly instanceId: string;
+  /** Called on the first request and again after a connection failure (the password may have rotated). */
+  readonly loadCredentials: () => Promise<DatabaseCredentials>;
+  /** TLS settings for the connection; undefined means plain TCP (only for local tests). */
+  readonly ssl?: PoolConfig['ssl'];
+  /** Database name when the secret has none. Default `postgres`. */
+  readonly defaultDatabase?: string;
+  /** Gives up on a connection or a query after this long, so /health answers before the ALB times out. */
+  readonly timeoutMs?: number;
+}
+
+/** The request handler plus a way to close the pool. */
+export interface WebApp {
+  readonly handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+  readonly close: () => Promise<void>;
+}
+
+const SCHEMA =
+  'CREATE TABLE IF NOT EXISTS visits (id BIGSERIAL PRIMARY KEY, instance_id TEXT NOT NULL, ' +
+  'client TEXT, visited_at TIMESTAMPTZ NOT NULL DEFAULT now())';
+
+interface VisitRow {
+  id: string;
+  instance_id: string;
+  client: string | null;
+  visited_at: Date;
+}
+
+/** Builds the app. Nothing connects until the first request. */
+export function createWebApp(options: WebAppOptions): WebApp {
+  const timeoutMs = options.timeoutMs ?? 3000;
+  let pool: Pool | undefined;
+  let schemaReady = false;
+
+  async function getPool(): Promise<Pool> {
+    if (pool) return pool;
+    const c = await options.loadCredentials();
+    const created = new Pool({
+      host: c.host,
+      port: c.port,
+      user: c.username,
+      password: c.password,
+      database: c.dbname ?? options.defaultDatabase ?? 'postgres',
+      ssl: options.ssl,
+      max: 5,
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: timeoutMs,
+      idleTimeoutMillis: 30000,
+    });
+    // An idle client that loses its connection (failover, rotation) must not crash the process.
+    created.on('error', () => undefined);
+    pool = created;
+    return created;
+  }
+
+  async function query<T extends object>(text: string, values: unknown[] = []): Promise<T[]> {
+    const p = await getPool();
+    try {
+      if (!schemaReady) {
+        await p.query(SCHEMA);
+        schemaReady = true;
+      }
+      return (await p.query(text, values)).rows as T[];
+    } catch (e) {
+      // Drop the pool: the next request reads the secret again and reconnects, which also picks up a
+      // rotated password or the new primary after a Multi-AZ failover (same DNS name, new address).
+      pool = undefined;
+      schemaReady = false;
+      p.end().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return send(res, 405, 'text/plain', 'Method not allowed\n', { Allow: 'GET, HEAD' });
+    }
+    if (url.pathname === '/health') {
+      try {
+        await query('SELECT 1');
+        return send(
+          res,
+          200,
+          'application/json',
+          JSON.stringify({ status: 'ok', instance: options.instanceId }),
+        );
+      } catch (e) {
+        // 503 takes the instance out of the target group; the error stays in the instance's journal.
+        console.error(`health check failed: ${(e as Error).message}`);
+        return send(res, 503, 'application/json', JSON.stringify({ status: 'database unreachable' }));
+      }
+    }
+    if (url.pathname !== '/') return send(res, 404, 'text/plain', 'Not found\n');
+    try {
+      // The ALB terminates the client connection and puts the client address in X-Forwarded-For (001 L851).
+      const client = String(req.headers['x-forwarded-for'] ?? req.socket.remoteAddress ?? '').split(',')[0];
+      await query('INSERT INTO visits (instance_id, client) VALUES ($1, $2)', [
+        options.instanceId,
+        client.trim(),
+      ]);
+      const [{ count }] = await query<{ count: string }>('SELECT count(*)::text AS count FROM visits');
+      const rows = await query<VisitRow>(
+        'SELECT id::text, instance_id, client, visited_at FROM visits ORDER BY id DESC LIMIT 10',
+      );
+      return send(res, 200, 'text/html; charset=utf-8', page(options.instanceId, Number(count), rows));
+    } catch (e) {
+      console.error(`page failed: ${(e as Error).message}`);
+      return send(res, 503, 'text/plain', 'The database is unreachable; try again shortly.\n');
+    }
+  }
+
+  async function close(): Promise<void> {
+    const p = pool;
+    pool = undefined;
+    if (p) await p.end();
+  }
+
+  return { handle, close };
+}
+
+function send(
+  res: http.ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store', ...headers });
+  res.end(body);
+}
+
+/** Escapes text for HTML, so a forged X-Forwarded-For header cannot inject markup. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+function page(instanceId: string, count: number, rows: VisitRow[]): string {
+  const items = rows
+    .map(
+      (r) =>
+        `<tr><td>${escapeHtml(r.id)}</td><td>${escapeHtml(r.instance_id)}</td>` +
+        `<td>${escapeHtml(r.client ?? '')}</td><td>${escapeHtml(new Date(r.visited_at).toISOString())}</td></tr>`,
+    )
+    .join('');
+  return (
+    '<!doctype html><html><head><title>Three-tier web app</title></head><body>' +
+    `<h1>Served by ${escapeHtml(instanceId)}</h1>` +
+    `<p>Visits stored in the database: <strong>${count}</strong>. Reload to see other instances answer.</p>` +
+    '<table><tr><th>#</th><th>instance</th><th>client</th><th>time</th></tr>' +
+    `${items}</table></body></html>\n`
+  );
+}
+
+/** Reads the database secret with the AWS CLI that ships with Amazon Linux 2023 (the instance role). */
+export function secretsManagerCredentials(
+  secretId: string,
+  region: string,
+): () => Promise<DatabaseCredentials> {
+  return () =>
+    new Promise((resolve, reject) => {
+      const args = ['secretsmanager', 'get-secret-value', '--secret-id', secretId, '--region', region];
+      execFile('aws', [...args, '--query', 'SecretString', '--output', 'text'], (err, stdout) => {
+        if (err) return reject(err);
+        try {
+          const s = JSON.parse(stdout);
+          resolve({
+            host: s.host,
+            port: Number(s.port),
+            username: s.username,
+            password: s.password,
+            dbname: s.dbname,
+          });
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+}
+
+/** Entry point on the instance; configuration comes from the systemd unit's environment. */
+function main(): void {
+  const env = process.env;
+  const caFile = env.DB_CA_FILE;
+  const app = createWebApp({
+    instanceId: env.INSTANCE_ID ?? 'unknown',
+    loadCredentials: secretsManagerCredentials(env.DB_SECRET_ARN ?? '', env.AWS_REGION ?? ''),
+    // RDS for PostgreSQL requires TLS (rds.force_ssl); verify the server against the RDS CA bundle.
+    ssl: caFile ? { ca: fs.readFileSync(caFile, 'utf8'), rejectUnauthorized: true } : undefined,
+  });
+  const port = Number(env.PORT ?? 8080);
+  const server = http.createServer((req, res) => void app.handle(req, res));
+  // Longer than the ALB idle timeout (60 s), so the ALB never reuses a connection the app just closed.
+  server.keepAliveTimeout = 65000;
+  server.headersTimeout = 66000;
+  server.listen(port, () => console.log(`listening on ${port}`));
+  process.on('SIGTERM', () => server.close(() => void app.close().then(() => process.exit(0))));
+}
+
+if (require.main === module) main();

@@ -1,0 +1,60 @@
+import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Construct } from 'constructs';
+import { acknowledgeCdkManagedFunctions } from '../core/cdk-managed-functions';
+import { ReferenceVpc } from '../core/network';
+import { Profile } from '../core/profile';
+import { ThreeTierWebApp } from './three-tier-web-app';
+
+/** Props of {@link ThreeTierWebAppStack}. */
+export interface ThreeTierWebAppStackProps extends StackProps {
+  /** Which profile to build: `sandbox` (cheapest, leaves nothing behind) or `production`. */
+  readonly profile: Profile;
+}
+
+/**
+ * Demo stack of the three-tier web app. It maps the profile to construct props, nothing else:
+ * - sandbox: one NAT instance, t4g.micro instances and database, HTTP only, no WAF, everything destroyed;
+ * - production: a NAT gateway per AZ, WAF, deletion protection, data retained (database: snapshot).
+ * Neither profile has a certificate: a certificate needs a domain you own (see the README for HTTPS).
+ */
+export class ThreeTierWebAppStack extends Stack {
+  public readonly app: ThreeTierWebApp;
+
+  constructor(scope: Construct, id: string, props: ThreeTierWebAppStackProps) {
+    super(scope, id, props);
+    const sandbox = props.profile === 'sandbox';
+    const network = new ReferenceVpc(this, 'Network', {
+      maxAzs: 2,
+      natGateways: sandbox ? 1 : 2,
+      natInstance: sandbox,
+      flowLogRemovalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    this.app = new ThreeTierWebApp(this, 'WebApp', {
+      vpc: network.vpc,
+      instanceType: ec2.InstanceType.of(
+        ec2.InstanceClass.T4G,
+        sandbox ? ec2.InstanceSize.MICRO : ec2.InstanceSize.SMALL,
+      ),
+      minCapacity: 2,
+      maxCapacity: sandbox ? 3 : 6,
+      webAclEnabled: !sandbox,
+      deletionProtection: !sandbox,
+      removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      databaseRemovalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.SNAPSHOT,
+      databaseBackupPlan: !sandbox,
+      databaseInstanceType: ec2.InstanceType.of(
+        ec2.InstanceClass.T4G,
+        sandbox ? ec2.InstanceSize.MICRO : ec2.InstanceSize.MEDIUM,
+      ),
+    });
+    new CfnOutput(this, 'SiteUrl', { value: this.app.url, description: 'Open this in a browser' });
+    new CfnOutput(this, 'LoadBalancerDNS', { value: this.app.loadBalancer.loadBalancerDnsName });
+    new CfnOutput(this, 'AutoScalingGroupName', {
+      value: this.app.autoScalingGroup.autoScalingGroupName,
+      description: 'Find an instance id for `aws ssm start-session`',
+    });
+    new CfnOutput(this, 'DashboardName', { value: this.app.dashboard.dashboardName });
+    acknowledgeCdkManagedFunctions(this);
+  }
+}

@@ -1,0 +1,939 @@
+import {
+  Aws,
+  CfnCondition,
+  CfnMapping,
+  CfnResource,
+  Duration,
+  Fn,
+  Names,
+  RemovalPolicy,
+  Stack,
+  Token,
+} from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Construct } from 'constructs';
+import { acknowledge, guardRule } from '../core/acknowledge';
+import { AlarmTopic, notify } from '../core/alarms';
+import { EncryptionKey } from '../core/encryption-key';
+import { PropValidationError, validateDuration, validateInteger, validatePattern } from '../core/errors';
+import { ReferenceVpc } from '../core/network';
+import { AccessLogBucket } from '../core/secure-bucket';
+import { MultiAzDatabase } from '../multi-az-database/multi-az-database';
+import { webAppSource } from './app-source';
+
+const CONSTRUCT = 'ThreeTierWebApp';
+
+/** Key prefix of the ALB access logs in the access-log bucket. */
+const ACCESS_LOG_PREFIX = 'load-balancer';
+
+/** Node.js major version installed from the Amazon Linux 2023 repositories (namespaced: node-24, npm-24). */
+export const NODEJS_MAJOR_VERSION = 24;
+
+/** The `pg` driver version the instance installs; test/three-tier-web-app checks it is the one tested. */
+export const PG_DRIVER_VERSION = '8.23.1';
+
+/** EC2 accepts at most 16 KB of user data (before base64). */
+const USER_DATA_LIMIT_BYTES = 16 * 1024;
+
+/** Props of {@link ThreeTierWebApp}. */
+export interface ThreeTierWebAppProps {
+  /**
+   * The VPC: the load balancer goes into its public subnets, the instances into its private subnets
+   * with egress, the database into its isolated subnets. It must span at least two Availability Zones.
+   * @default - a new {@link ReferenceVpc} with two AZs and a NAT gateway per AZ
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Instance type of the app tier. Graviton (`t4g`, `m7g`) types get the arm64 Amazon Linux 2023 image.
+   * @default t4g.small
+   */
+  readonly instanceType?: ec2.InstanceType;
+  /**
+   * Fewest instances in service. At least two, one per AZ, so the app survives the loss of an AZ
+   * (001 L806-811).
+   * @default 2
+   */
+  readonly minCapacity?: number;
+  /**
+   * Most instances target tracking may scale out to.
+   * @default 4
+   */
+  readonly maxCapacity?: number;
+  /**
+   * Port the app listens on inside the instance (the ALB forwards to it). Above 1023, so the app needs
+   * no root privileges.
+   * @default 8080
+   */
+  readonly appPort?: number;
+  /**
+   * Path the target group and the boot script poll. The app answers 200 only after a round trip to
+   * the database, so an instance that cannot reach the data tier never receives traffic.
+   * @default '/health'
+   */
+  readonly healthCheckPath?: string;
+  /**
+   * Time after launch during which failed ELB health checks do not replace an instance: the boot
+   * script installs Node.js and the app first (cdk-nag AS2 asks for a grace period with ELB checks).
+   * @default Duration.minutes(5)
+   */
+  readonly healthCheckGracePeriod?: Duration;
+  /**
+   * How long CloudFormation waits for each new instance's success signal (sent once /health answers)
+   * before it rolls the creation or update back.
+   * @default Duration.minutes(15)
+   */
+  readonly signalTimeout?: Duration;
+  /**
+   * Average CPU utilization target tracking keeps the group at (001 L1034-1046).
+   * @default 50
+   */
+  readonly targetCpuUtilizationPercent?: number;
+  /**
+   * Requests per minute per instance target tracking keeps the group at (ALBRequestCountPerTarget).
+   * @default 1000
+   */
+  readonly targetRequestsPerMinute?: number;
+  /**
+   * ACM certificate for HTTPS. With it the ALB serves HTTPS on 443 and port 80 only redirects
+   * (001 L831-836); without it the ALB serves plain HTTP on port 80.
+   * @default - HTTP only (a certificate needs a domain you own; fine for a sandbox, not for production)
+   */
+  readonly certificate?: acm.ICertificate;
+  /**
+   * Route 53 hosted zone in which to create an alias record for the ALB (004 L624, L647-648).
+   * @default - no DNS record; use the ALB's DNS name
+   */
+  readonly hostedZone?: route53.IHostedZone;
+  /**
+   * Name of the alias record, inside `hostedZone`.
+   * @default - the zone apex when `hostedZone` is set
+   */
+  readonly domainName?: string;
+  /**
+   * Puts an AWS WAF web ACL with AWS managed rule groups in front of the ALB (000 L447-448).
+   * @default true
+   */
+  readonly webAclEnabled?: boolean;
+  /**
+   * Deletion protection on the load balancer and the database.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * What happens to the access-log bucket, the log groups and the keys when they leave the stack.
+   * With DESTROY the bucket empties itself first, so `cdk destroy` leaves nothing behind.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * What happens to the database when it leaves the stack; SNAPSHOT keeps a final snapshot.
+   * @default RemovalPolicy.SNAPSHOT
+   */
+  readonly databaseRemovalPolicy?: RemovalPolicy;
+  /**
+   * Instance class of the database.
+   * @default - the {@link MultiAzDatabase} default (db.t4g.micro)
+   */
+  readonly databaseInstanceType?: ec2.InstanceType;
+  /**
+   * Also protect the database with an AWS Backup plan, beside its automated backups.
+   * @default true
+   */
+  readonly databaseBackupPlan?: boolean;
+  /**
+   * A Secrets Manager interface endpoint in the VPC (with private DNS). The database's rotation
+   * function runs in the isolated subnets, which have no route to the internet, and reaches Secrets
+   * Manager only through such an endpoint; the instances use it too.
+   * @default - a new endpoint in the isolated subnets, open to the app tier and the rotation function
+   */
+  readonly secretsManagerEndpoint?: ec2.IInterfaceVpcEndpoint;
+  /**
+   * Topic for alarms and Auto Scaling notifications. A topic encrypted with your own KMS key must
+   * allow CloudWatch and the Auto Scaling service-linked role to use that key.
+   * @default - a new {@link AlarmTopic}
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * The classic three-tier web application of the notes (001 L799-1057, 004 L927):
+ * an internet-facing Application Load Balancer in public subnets, an Auto Scaling group of Amazon
+ * Linux 2023 instances in private subnets, and a Multi-AZ PostgreSQL database in isolated subnets,
+ * with security groups chained ALB -> app -> database by group reference.
+ */
+export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
+  public readonly vpc: ec2.IVpc;
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  public readonly launchTemplate: ec2.LaunchTemplate;
+  public readonly instanceRole: iam.Role;
+  public readonly database: MultiAzDatabase;
+  /** The Secrets Manager endpoint the instances and the rotation function use. */
+  public readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
+  public readonly accessLogBucket: AccessLogBucket;
+  public readonly webAcl?: wafv2.CfnWebACL;
+  public readonly alarmTopic: sns.ITopic;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** The URL the site answers on (the alias record when one is created, else the ALB's DNS name). */
+  public readonly url: string;
+  /** The load balancer's security group: the only way in from the internet. */
+  public readonly connections: ec2.Connections;
+
+  constructor(scope: Construct, id: string, props: ThreeTierWebAppProps = {}) {
+    super(scope, id);
+    const minCapacity = props.minCapacity ?? 2;
+    const maxCapacity = props.maxCapacity ?? 4;
+    const appPort = props.appPort ?? 8080;
+    const healthCheckPath = props.healthCheckPath ?? '/health';
+    const gracePeriod = props.healthCheckGracePeriod ?? Duration.minutes(5);
+    const signalTimeout = props.signalTimeout ?? Duration.minutes(15);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const deletionProtection = props.deletionProtection ?? true;
+    const instanceType =
+      props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.SMALL);
+    validateProps(props, { minCapacity, maxCapacity, appPort, healthCheckPath, gracePeriod, signalTimeout });
+
+    this.vpc = props.vpc ?? new ReferenceVpc(this, 'Network').vpc;
+    const azs = this.vpc.availabilityZones;
+    if (!Token.isUnresolved(azs) && azs.length < 2) {
+      throw new PropValidationError(
+        CONSTRUCT,
+        'vpc',
+        `must span at least 2 Availability Zones; received a VPC with ${azs.length} ` +
+          '(high availability means surviving the loss of an AZ, 001 L806-811, and an ALB needs subnets in 2 AZs).',
+      );
+    }
+
+    const alarmTopic =
+      props.alarmTopic ?? new AlarmTopic(this, 'AlarmTopic', { keyRemovalPolicy: removalPolicy }).topic;
+    this.alarmTopic = alarmTopic;
+    allowAutoScalingNotifications(this, alarmTopic);
+
+    // ---- Security groups: internet -> ALB -> app -> database, each hop by group reference only.
+    const albSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Web tier: HTTP/HTTPS from the internet to the load balancer',
+      allowAllOutbound: false,
+    });
+    const appSecurityGroup = new ec2.SecurityGroup(this, 'AppSecurityGroup', {
+      vpc: this.vpc,
+      description: 'App tier: only the load balancer may connect, on the app port',
+      allowAllOutbound: false,
+    });
+    // HTTPS out: package repositories, the npm registry, and AWS APIs (Secrets Manager, Systems Manager,
+    // CloudFormation signals). The Amazon DNS server and instance metadata are not filtered by groups.
+    appSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to package repositories and AWS APIs',
+    );
+    this.connections = albSecurityGroup.connections;
+
+    // ---- Web tier.
+    this.accessLogBucket = new AccessLogBucket(this, 'AccessLogs', { removalPolicy });
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: this.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroup: albSecurityGroup,
+      // Requests with header names that are not valid HTTP are dropped instead of forwarded (request
+      // smuggling); NIST/PCI ALBHttpDropInvalidHeaderEnabled.
+      dropInvalidHeaderFields: true,
+      deletionProtection,
+    });
+    // ALB access logs need an SSE-S3 bucket; the prefix may not contain "AWSLogs" (001 L957-971).
+    logAccessLogs(this.loadBalancer, this.accessLogBucket.bucket, ACCESS_LOG_PREFIX);
+
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc: this.vpc,
+      port: appPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.INSTANCE,
+      // Short requests: 30 s of connection draining instead of the 300 s default (001 L946-953).
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: {
+        path: healthCheckPath,
+        healthyHttpCodes: '200',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+    });
+
+    if (props.certificate) {
+      this.loadBalancer.addListener('HttpsListener', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [props.certificate],
+        // TLS 1.2 and 1.3 with post-quantum key exchange; set explicitly because the API's default
+        // policy still allows older protocols (001 L911-925).
+        sslPolicy: elbv2.SslPolicy.TLS13_12_PQ,
+        defaultTargetGroups: [this.targetGroup],
+      });
+      const redirect = this.loadBalancer.addListener('HttpListener', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+      });
+      const onlyRedirects =
+        'This port 80 listener serves nothing: it answers every request with a 301 redirect to the HTTPS listener, ' +
+        'which uses the ACM certificate; without it, visitors typing the bare domain would get no answer.';
+      acknowledge(
+        redirect,
+        { id: 'NIST.800.53.R5-ELBv2ACMCertificateRequired', reason: onlyRedirects },
+        { id: 'HIPAA.Security-ELBv2ACMCertificateRequired', reason: onlyRedirects },
+        { id: 'PCI.DSS.321-ELBv2ACMCertificateRequired', reason: onlyRedirects },
+      );
+    } else {
+      this.loadBalancer.addListener('HttpListener', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        defaultTargetGroups: [this.targetGroup],
+      });
+    }
+
+    // ---- Data tier.
+    this.secretsManagerEndpoint =
+      props.secretsManagerEndpoint ??
+      new ec2.InterfaceVpcEndpoint(this, 'SecretsManagerEndpoint', {
+        vpc: this.vpc,
+        service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+        subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        privateDnsEnabled: true,
+        open: false,
+      });
+    this.database = new MultiAzDatabase(this, 'Database', {
+      vpc: this.vpc,
+      removalPolicy: props.databaseRemovalPolicy ?? RemovalPolicy.SNAPSHOT,
+      deletionProtection,
+      alarmTopic,
+      instanceType: props.databaseInstanceType,
+      backupPlan: props.databaseBackupPlan ?? true,
+      secretsManagerEndpoint: this.secretsManagerEndpoint,
+    });
+
+    // ---- App tier.
+    this.instanceRole = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'App-tier instances: Session Manager and reading the database secret, nothing else',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    // A customer-managed policy rather than the inline one grants would write (NIST/HIPAA/PCI
+    // IAMNoInlinePolicy): read this one secret and signal this stack, nothing else. The launch template
+    // gets the role without policy updates, so the CDK cannot add an inline policy behind our back.
+    const secret = this.database.secret;
+    const readSecret = new iam.ManagedPolicy(this, 'InstancePolicy', {
+      description: 'Read the database secret and signal CloudFormation when the instance is ready',
+      roles: [this.instanceRole],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          resources: [secret.secretArn],
+        }),
+        new iam.PolicyStatement({ actions: ['cloudformation:SignalResource'], resources: [Aws.STACK_ID] }),
+      ],
+    });
+    if (secret.encryptionKey) {
+      readSecret.addStatements(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [secret.encryptionKey.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+          },
+        }),
+      );
+    }
+
+    const userData = ec2.UserData.forLinux();
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      // The image id comes from the public SSM parameter at deploy time (000 L916): every deploy picks
+      // up the latest patched AMI, and the rolling update replaces instances one by one.
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({
+        cpuType:
+          instanceType.architecture === ec2.InstanceArchitecture.ARM_64
+            ? ec2.AmazonLinuxCpuType.ARM_64
+            : ec2.AmazonLinuxCpuType.X86_64,
+      }),
+      instanceType,
+      role: this.instanceRole.withoutPolicyUpdates(),
+      securityGroup: appSecurityGroup,
+      userData,
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
+      detailedMonitoring: true,
+      // No key pair and no port 22: administrators connect with Session Manager (004 L1001-1003).
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(8, {
+            encrypted: true,
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            // Stateless tier: state lives in the database (000 L926 is about stateful instances).
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+    });
+
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
+      vpc: this.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      launchTemplate: this.launchTemplate,
+      minCapacity,
+      maxCapacity,
+      healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
+        additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
+        gracePeriod,
+      }),
+      signals: autoscaling.Signals.waitForMinCapacity({ timeout: signalTimeout }),
+      // Replace one instance at a time and keep the minimum in service; CloudFormation waits for each
+      // new instance's signal and rolls back a bad AMI or app version (000 L454-457).
+      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
+        maxBatchSize: 1,
+        minInstancesInService: Math.min(minCapacity, maxCapacity - 1),
+        waitOnResourceSignals: true,
+        pauseTime: signalTimeout,
+      }),
+      cooldown: Duration.minutes(5),
+      defaultInstanceWarmup: Duration.minutes(3),
+      groupMetrics: [autoscaling.GroupMetrics.all()],
+      notifications: [{ topic: alarmTopic }],
+    });
+    // Instances read the secret and signal as soon as they boot: the policy must be attached first.
+    this.autoScalingGroup.node.addDependency(readSecret);
+    this.targetGroup.addTarget(this.autoScalingGroup);
+    this.connections.allowTo(this.autoScalingGroup, ec2.Port.tcp(appPort), 'Load balancer to the app port');
+    this.database.connections.allowDefaultPortFrom(this.autoScalingGroup, 'App tier to the database');
+    this.secretsManagerEndpoint.connections.allowDefaultPortFrom(
+      this.autoScalingGroup,
+      'App tier reads the secret',
+    );
+
+    userData.addSignalOnExitCommand(this.autoScalingGroup);
+    userData.addCommands(
+      ...bootScript({
+        appPort,
+        healthCheckPath,
+        secretArn: this.database.secret.secretArn,
+        region: Stack.of(this).region,
+      }),
+    );
+
+    this.autoScalingGroup.scaleOnCpuUtilization('CpuScaling', {
+      targetUtilizationPercent: props.targetCpuUtilizationPercent ?? 50,
+    });
+    this.autoScalingGroup.scaleOnRequestCount('RequestScaling', {
+      targetRequestsPerMinute: props.targetRequestsPerMinute ?? 1000,
+    });
+
+    if (props.webAclEnabled ?? true) {
+      this.webAcl = this.createWebAcl(removalPolicy);
+    }
+
+    // ---- DNS.
+    const scheme = props.certificate ? 'https' : 'http';
+    this.url = `${scheme}://${this.loadBalancer.loadBalancerDnsName}`;
+    if (props.hostedZone) {
+      new route53.ARecord(this, 'AliasRecord', {
+        zone: props.hostedZone,
+        recordName: props.domainName,
+        // An alias, not a CNAME: it works at the zone apex and follows the ALB's changing IPs (001 L1144-1167).
+        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)),
+      });
+      this.url = `${scheme}://${props.domainName ?? props.hostedZone.zoneName}`;
+    }
+
+    this.dashboard = this.createAlarmsAndDashboard(alarmTopic, minCapacity);
+    this.acknowledgeFindings(props);
+  }
+
+  private createWebAcl(removalPolicy: RemovalPolicy): wafv2.CfnWebACL {
+    const managed = (name: string, priority: number): wafv2.CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+      overrideAction: { none: {} },
+      visibilityConfig: { sampledRequestsEnabled: true, cloudWatchMetricsEnabled: true, metricName: name },
+    });
+    const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: {
+        sampledRequestsEnabled: true,
+        cloudWatchMetricsEnabled: true,
+        metricName: 'WebAcl',
+      },
+      rules: [
+        managed('AWSManagedRulesAmazonIpReputationList', 0),
+        managed('AWSManagedRulesCommonRuleSet', 1),
+        managed('AWSManagedRulesKnownBadInputsRuleSet', 2),
+        managed('AWSManagedRulesSQLiRuleSet', 3),
+        {
+          name: 'RateLimitPerIp',
+          priority: 4,
+          statement: { rateBasedStatement: { limit: 2000, aggregateKeyType: 'IP' } },
+          action: { block: {} },
+          visibilityConfig: {
+            sampledRequestsEnabled: true,
+            cloudWatchMetricsEnabled: true,
+            metricName: 'RateLimitPerIp',
+          },
+        },
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.loadBalancer.loadBalancerArn,
+      webAclArn: webAcl.attrArn,
+    });
+    const key = new EncryptionKey(this, 'WebAclLogKey', {
+      description: `Encrypts the WAF logs of ${this.node.path}`,
+      removalPolicy,
+      servicePrincipals: [`logs.${Stack.of(this).region}.amazonaws.com`],
+    });
+    // WAF only writes to log groups whose name starts with aws-waf-logs-.
+    const logGroup = new logs.LogGroup(this, 'WebAclLogs', {
+      logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 200 }).toLowerCase()}`,
+      encryptionKey: key.key,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy,
+    });
+    new wafv2.CfnLoggingConfiguration(this, 'WebAclLogging', {
+      resourceArn: webAcl.attrArn,
+      logDestinationConfigs: [logGroup.logGroupArn],
+    });
+    return webAcl;
+  }
+
+  private createAlarmsAndDashboard(topic: sns.ITopic, minCapacity: number): cloudwatch.Dashboard {
+    const alb = this.loadBalancer.metrics;
+    const tg = this.targetGroup.metrics;
+    const minute = Duration.minutes(1);
+    const requests = alb.requestCount({ period: minute, statistic: 'Sum' });
+    const elb5xx = alb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: minute, statistic: 'Sum' });
+    const target5xx = tg.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+      period: minute,
+      statistic: 'Sum',
+    });
+    const errorRate = new cloudwatch.MathExpression({
+      label: '5XX responses (% of requests)',
+      expression: '100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / FILL(requests, 1)',
+      usingMetrics: { elb5xx, target5xx, requests },
+      period: minute,
+    });
+    const unhealthy = tg.unhealthyHostCount({ period: minute, statistic: 'Maximum' });
+    const healthy = tg.healthyHostCount({ period: minute, statistic: 'Minimum' });
+    const responseTime = tg.targetResponseTime({ period: minute, statistic: 'p95' });
+    const inService = new cloudwatch.Metric({
+      namespace: 'AWS/AutoScaling',
+      metricName: 'GroupInServiceInstances',
+      dimensionsMap: { AutoScalingGroupName: this.autoScalingGroup.autoScalingGroupName },
+      period: minute,
+      statistic: 'Minimum',
+    });
+    const cpu = new cloudwatch.Metric({
+      namespace: 'AWS/EC2',
+      metricName: 'CPUUtilization',
+      dimensionsMap: { AutoScalingGroupName: this.autoScalingGroup.autoScalingGroupName },
+      period: minute,
+      statistic: 'Average',
+    });
+
+    const add = (id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm => {
+      const alarm = notify(new cloudwatch.Alarm(this, id, props), topic);
+      this.alarms.push(alarm);
+      return alarm;
+    };
+    add('ServerErrorRateAlarm', {
+      alarmDescription: 'More than 5% of requests end in a 5XX from the load balancer or the instances',
+      metric: errorRate,
+      threshold: 5,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    add('UnhealthyHostsAlarm', {
+      alarmDescription: 'At least one registered instance fails the target group health check',
+      metric: unhealthy,
+      threshold: 1,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    add('TargetResponseTimeAlarm', {
+      alarmDescription: 'p95 response time of the instances is above 1 second',
+      metric: responseTime,
+      threshold: 1,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    add('InServiceInstancesAlarm', {
+      alarmDescription: `Fewer than ${minCapacity} instances in service in the Auto Scaling group`,
+      metric: inService,
+      threshold: minCapacity,
+      evaluationPeriods: 5,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      // Group metrics arrive every minute while the group exists; silence means something is wrong.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    const db = this.database.instance;
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [
+          new cloudwatch.AlarmStatusWidget({
+            title: 'Alarms: web, app and data tiers',
+            alarms: [...this.alarms, ...Object.values(this.database.alarms)],
+            width: 24,
+            height: 4,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Web tier: requests and 5XX',
+            left: [requests],
+            right: [errorRate],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Web tier: p95 response time (s)',
+            left: [responseTime],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Targets: healthy / unhealthy',
+            left: [healthy, unhealthy],
+            width: 8,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'App tier: instances in service',
+            left: [inService],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({ title: 'App tier: CPU (%)', left: [cpu], width: 12 }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Data tier: CPU (%)',
+            left: [db.metricCPUUtilization()],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Data tier: connections',
+            left: [db.metricDatabaseConnections()],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Data tier: free storage',
+            left: [db.metricFreeStorageSpace()],
+            width: 8,
+          }),
+        ],
+      ],
+    });
+    return dashboard;
+  }
+
+  private acknowledgeFindings(props: ThreeTierWebAppProps): void {
+    const albSecurityGroup = this.loadBalancer.connections.securityGroups[0];
+    acknowledge(albSecurityGroup, {
+      id: 'AwsSolutions-EC23',
+      reason:
+        'The load balancer is the public entry of a website: its group must accept HTTP/HTTPS from any address. ' +
+        'The app and database groups accept only the group in front of them.',
+    });
+    acknowledge(this.instanceRole, {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      reason:
+        'AmazonSSMManagedInstanceCore is the policy AWS maintains for the Systems Manager agent (Session Manager ' +
+        'replaces SSH and bastions); AWS updates it when the agent needs new actions, which a copy would miss.',
+    });
+    acknowledge(this.autoScalingGroup, {
+      id: guardRule('autoscaling_multiple_az_check'),
+      reason:
+        'The group is placed in private subnets of two AZs (VPCZoneIdentifier); the rule only reads the ' +
+        'AvailabilityZones list, which a VPC-placed group does not write.',
+    });
+    acknowledge(this.autoScalingGroup, {
+      id: guardRule('autoscaling_mixed_instances_policy_multiple_instance_types_check'),
+      reason:
+        'The group launches one instance type from its launch template. A mixed instances policy with fallback types ' +
+        'would hide the launch template from the cdk-nag EC26/IMDSv2 rules (they cannot read it there) and pull in ' +
+        'Nitro in-transit encryption rules that burstable t4g types cannot meet; a learner sees one clear template.',
+    });
+    if (!props.deletionProtection && props.deletionProtection !== undefined) {
+      const reason =
+        'deletionProtection is false (sandbox profile) so that cdk destroy removes the load balancer and leaves no ' +
+        'hourly charge behind; the production profile turns it on.';
+      acknowledge(
+        this.loadBalancer,
+        { id: 'NIST.800.53.R4-ELBDeletionProtectionEnabled', reason },
+        { id: 'NIST.800.53.R5-ELBDeletionProtectionEnabled', reason },
+        { id: 'HIPAA.Security-ELBDeletionProtectionEnabled', reason },
+        { id: guardRule('elbv2_deletion_protection_enabled_check'), reason },
+      );
+    }
+    if (!props.certificate) {
+      const reason =
+        'No certificate was given, so the load balancer serves plain HTTP on port 80: a certificate needs a domain ' +
+        'you own. Fine for a sandbox that serves no real users; pass certificate for HTTPS and the redirect.';
+      const listener = this.loadBalancer.listeners[0];
+      acknowledge(
+        listener,
+        { id: 'NIST.800.53.R4-ALBHttpToHttpsRedirection', reason },
+        { id: 'NIST.800.53.R5-ALBHttpToHttpsRedirection', reason },
+        { id: 'HIPAA.Security-ALBHttpToHttpsRedirection', reason },
+        { id: 'PCI.DSS.321-ALBHttpToHttpsRedirection', reason },
+        { id: 'NIST.800.53.R5-ELBv2ACMCertificateRequired', reason },
+        { id: 'HIPAA.Security-ELBv2ACMCertificateRequired', reason },
+        { id: 'PCI.DSS.321-ELBv2ACMCertificateRequired', reason },
+        { id: guardRule('alb_http_to_https_redirection_check'), reason },
+      );
+    }
+    if (!this.webAcl) {
+      const reason =
+        'webAclEnabled is false: a web ACL costs about $5 per month plus $1 per rule group and $0.60 per million ' +
+        'requests, too much for a throwaway sandbox. Production turns it on with AWS managed rule groups.';
+      acknowledge(
+        this.loadBalancer,
+        { id: 'NIST.800.53.R4-ALBWAFEnabled', reason },
+        { id: 'NIST.800.53.R5-ALBWAFEnabled', reason },
+        { id: 'PCI.DSS.321-ALBWAFEnabled', reason },
+      );
+    }
+  }
+}
+
+interface ResolvedProps {
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly appPort: number;
+  readonly healthCheckPath: string;
+  readonly gracePeriod: Duration;
+  readonly signalTimeout: Duration;
+}
+
+function validateProps(props: ThreeTierWebAppProps, p: ResolvedProps): void {
+  validateInteger(CONSTRUCT, 'minCapacity', p.minCapacity, 2, 1000, 'instances', {
+    because: 'at least one instance in each of two AZs, so the app survives the loss of an AZ (001 L806-811)',
+  });
+  validateInteger(CONSTRUCT, 'maxCapacity', p.maxCapacity, 2, 1000, 'instances');
+  if (
+    !Token.isUnresolved(p.minCapacity) &&
+    !Token.isUnresolved(p.maxCapacity) &&
+    p.minCapacity > p.maxCapacity
+  ) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'minCapacity',
+      `must not exceed maxCapacity; received minCapacity ${p.minCapacity} and maxCapacity ${p.maxCapacity} ` +
+        '(an Auto Scaling group keeps min <= desired <= max, 001 L977-983).',
+    );
+  }
+  validateInteger(CONSTRUCT, 'appPort', p.appPort, 1, 65535, '', { because: 'TCP ports are 1-65535' });
+  validatePattern(
+    CONSTRUCT,
+    'healthCheckPath',
+    p.healthCheckPath,
+    /^\/[^\s]*$/,
+    'must start with "/" and contain no spaces (the target group requests this path on each instance)',
+  );
+  validateDuration(CONSTRUCT, 'healthCheckGracePeriod', p.gracePeriod, Duration.seconds(0), Duration.days(7));
+  validateDuration(CONSTRUCT, 'signalTimeout', p.signalTimeout, Duration.minutes(1), Duration.hours(12), {
+    because: 'CloudFormation creation policies wait at most 12 hours',
+  });
+  validateInteger(CONSTRUCT, 'targetCpuUtilizationPercent', props.targetCpuUtilizationPercent, 1, 100, '%');
+  validateInteger(
+    CONSTRUCT,
+    'targetRequestsPerMinute',
+    props.targetRequestsPerMinute,
+    1,
+    1_000_000,
+    'requests',
+  );
+  if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'removalPolicy',
+      'must be RETAIN or DESTROY; received SNAPSHOT, which only databases and volumes support. ' +
+        'Use databaseRemovalPolicy for a final database snapshot.',
+    );
+  }
+  if (props.domainName !== undefined && !props.hostedZone) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'domainName',
+      `'${props.domainName}' needs hostedZone: the alias record is created in a Route 53 hosted zone you own ` +
+        '(an alias, not a CNAME, so it also works at the zone apex, 001 L1144-1167).',
+    );
+  }
+}
+
+/**
+ * Allows the Auto Scaling service-linked role to publish to the alarm topic when the topic is
+ * encrypted with a key this construct can change. The role may not exist yet in a new account (Auto
+ * Scaling creates it with the first group), so the key policy names it in a condition, not as the
+ * principal: KMS rejects a policy whose principal does not exist.
+ */
+function allowAutoScalingNotifications(scope: Construct, topic: sns.ITopic): void {
+  const key = (topic as sns.Topic).masterKey;
+  if (!(key instanceof kms.Key)) return;
+  const stack = Stack.of(scope);
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowAutoScalingNotifications',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: {
+          'aws:PrincipalArn': `arn:${stack.partition}:iam::${stack.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+          'kms:ViaService': `sns.${stack.region}.amazonaws.com`,
+        },
+      },
+    }),
+  );
+}
+
+/**
+ * Turns on ALB access logs and lets Elastic Load Balancing write them.
+ *
+ * `logAccessLogs` of the L2 needs a concrete region, because who writes the logs depends on the
+ * region: regions opened before August 2022 write as a per-region ELB AWS account, newer ones as the
+ * service principal `logdelivery.elasticloadbalancing.amazonaws.com`. The demo stacks are
+ * region-agnostic, so the choice is made at deploy time: a mapping of the ELB accounts aws-cdk-lib knows
+ * and a condition pick the account principal where one exists.
+ */
+function logAccessLogs(lb: elbv2.ApplicationLoadBalancer, bucket: s3.IBucket, prefix: string): void {
+  const stack = Stack.of(lb);
+  if (!Token.isUnresolved(stack.region)) {
+    lb.logAccessLogs(bucket, prefix);
+    return;
+  }
+  lb.setAttribute('access_logs.s3.enabled', 'true');
+  lb.setAttribute('access_logs.s3.bucket', bucket.bucketName);
+  lb.setAttribute('access_logs.s3.prefix', prefix);
+  const objects = bucket.arnForObjects(`${prefix}/AWSLogs/${stack.account}/*`);
+  const accounts = new CfnMapping(lb, 'LogDeliveryAccounts', {
+    mapping: Object.fromEntries(
+      RegionInfo.regions.map((r) => [r.name, { account: r.elbv2Account ?? 'none' }]),
+    ),
+  });
+  const legacyRegion = new CfnCondition(lb, 'LogDeliveryByAccount', {
+    expression: Fn.conditionNot(Fn.conditionEquals(accounts.findInMap(Aws.REGION, 'account'), 'none')),
+  });
+  const writer = Fn.conditionIf(
+    legacyRegion.logicalId,
+    `arn:${Aws.PARTITION}:iam::${accounts.findInMap(Aws.REGION, 'account')}:root`,
+    // Newer regions: the account itself, which adds nothing (the service principal below writes there).
+    `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`,
+  ).toString();
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AlbAccessLogsByElbAccount',
+      actions: ['s3:PutObject'],
+      principals: [new iam.ArnPrincipal(writer)],
+      resources: [objects],
+    }),
+  );
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AlbAccessLogsByLogDelivery',
+      actions: ['s3:PutObject'],
+      principals: [new iam.ServicePrincipal('logdelivery.elasticloadbalancing.amazonaws.com')],
+      resources: [objects],
+    }),
+  );
+  // The ALB checks that it can write to the bucket when logging is turned on: policy first.
+  const policy = bucket.policy?.node.defaultChild;
+  if (policy instanceof CfnResource) (lb.node.defaultChild as CfnResource).addResourceDependency(policy);
+}
+
+interface BootScriptOptions {
+  readonly appPort: number;
+  readonly healthCheckPath: string;
+  readonly secretArn: string;
+  readonly region: string;
+}
+
+/**
+ * The user data after the signal trap: installs Node.js and the app, starts it under systemd, and
+ * exits 0 (signal success) only once the app answers the health check, which needs the database.
+ */
+function bootScript(o: BootScriptOptions): string[] {
+  const node = `/usr/bin/node-${NODEJS_MAJOR_VERSION}`;
+  const npm = `/usr/bin/npm-${NODEJS_MAJOR_VERSION}`;
+  const source = webAppSource();
+  const lines = [
+    'set -euo pipefail',
+    // cloud-init runs user data without HOME, which npm needs for its cache.
+    'export HOME=/root',
+    `dnf install -y aws-cfn-bootstrap nodejs${NODEJS_MAJOR_VERSION} nodejs${NODEJS_MAJOR_VERSION}-npm`,
+    'useradd --system --home-dir /opt/webapp --shell /sbin/nologin webapp',
+    'mkdir -p /opt/webapp',
+    "cat > /opt/webapp/web-app.js <<'WEBAPP_SOURCE'",
+    source.trimEnd(),
+    'WEBAPP_SOURCE',
+    `cd /opt/webapp && ${npm} install --no-audit --no-fund --omit=dev pg@${PG_DRIVER_VERSION}`,
+    // RDS requires TLS; the app verifies the server certificate against the RDS CA bundle.
+    'curl -fsS -o /opt/webapp/rds-ca.pem https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem',
+    'chown -R root:root /opt/webapp && chmod -R a+rX /opt/webapp',
+    // IMDSv2: a session token first, then the instance id (shown on the page).
+    "TOKEN=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
+    'INSTANCE_ID=$(curl -fsS -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/instance-id)',
+    'cat > /etc/systemd/system/webapp.service <<EOF',
+    '[Unit]',
+    'Description=Three-tier web app',
+    'After=network-online.target',
+    'Wants=network-online.target',
+    '[Service]',
+    'User=webapp',
+    `Environment=PORT=${o.appPort} AWS_REGION=${o.region} DB_SECRET_ARN=${o.secretArn}`,
+    'Environment=INSTANCE_ID=$INSTANCE_ID DB_CA_FILE=/opt/webapp/rds-ca.pem NODE_ENV=production HOME=/tmp',
+    `ExecStart=${node} /opt/webapp/web-app.js`,
+    'Restart=always',
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    'ProtectHome=yes',
+    'PrivateTmp=yes',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    'EOF',
+    'systemctl daemon-reload',
+    'systemctl enable --now webapp',
+    // Signal success only when the app answers through the database: 60 tries, 5 s apart.
+    `for i in $(seq 1 60); do curl -fsS http://127.0.0.1:${o.appPort}${o.healthCheckPath} && exit 0; sleep 5; done`,
+    'echo "the app did not become healthy" >&2',
+    'exit 1',
+  ];
+  const size = Buffer.byteLength(lines.join('\n'), 'utf8');
+  if (size > USER_DATA_LIMIT_BYTES - 1024) {
+    throw new Error(
+      `${CONSTRUCT}: the user data is ${size} bytes; EC2 accepts at most ${USER_DATA_LIMIT_BYTES} bytes. ` +
+        'Shrink runtime/web-app.ts or ship it as an S3 asset.',
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,656 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { IConstruct } from 'constructs';
+import { webAppSource } from '../../lib/three-tier-web-app/app-source';
+import {
+  NODEJS_MAJOR_VERSION,
+  PG_DRIVER_VERSION,
+  ThreeTierWebApp,
+  ThreeTierWebAppProps,
+} from '../../lib/three-tier-web-app/three-tier-web-app';
+import { ThreeTierWebAppStack } from '../../lib/three-tier-web-app/three-tier-web-app-stack';
+import { testApp } from '../support/app';
+import { expectNagClean } from '../support/compliance';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; [k: string]: unknown }>;
+
+interface Built {
+  stack: Stack;
+  app: ThreeTierWebApp;
+  template: Template;
+}
+
+function demo(profile: 'sandbox' | 'production'): Built {
+  const stack = new ThreeTierWebAppStack(testApp(), 'RefArch-ThreeTierWebApp', { profile });
+  return { stack, app: stack.app, template: Template.fromStack(stack) };
+}
+
+/** The construct on its own with a certificate and a domain: HTTPS, redirect and alias record. */
+function withCertificate(): Built {
+  const stack = new Stack(testApp(), 'Https');
+  const app = new ThreeTierWebApp(stack, 'WebApp', {
+    certificate: acm.Certificate.fromCertificateArn(
+      stack,
+      'Certificate',
+      'arn:aws:acm:us-east-1:111111111111:certificate/11111111-2222-3333-4444-555555555555',
+    ),
+    hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
+      hostedZoneId: 'Z0000000000EXAMPLE',
+      zoneName: 'example.com',
+    }),
+    domainName: 'shop.example.com',
+  });
+  return { stack, app, template: Template.fromStack(stack) };
+}
+
+const ref = (stack: Stack, c: IConstruct) => ({ Ref: stack.getLogicalId(c.node.defaultChild as CfnElement) });
+const logicalId = (stack: Stack, c: IConstruct) => stack.getLogicalId(c.node.defaultChild as CfnElement);
+
+let sandbox: Built;
+let production: Built;
+let https: Built;
+
+beforeAll(() => {
+  sandbox = demo('sandbox');
+  production = demo('production');
+  https = withCertificate();
+});
+
+describe('demo stack', () => {
+  test('sandbox snapshot', () => {
+    expect(sandbox.template.toJSON()).toMatchSnapshot();
+  });
+  test('production snapshot', () => {
+    expect(production.template.toJSON()).toMatchSnapshot();
+  });
+  test.each([
+    ['sandbox', () => sandbox],
+    ['production', () => production],
+    ['with certificate', () => https],
+  ])('%s: all six cdk-nag packs are clean', (_name, built) => {
+    expectNagClean(built().stack);
+  });
+  test('outputs the site URL, the group name for Session Manager and the dashboard', () => {
+    const outputs = sandbox.template.findOutputs('*');
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['SiteUrl', 'LoadBalancerDNS', 'AutoScalingGroupName', 'DashboardName']),
+    );
+    expect(JSON.stringify(outputs.LoadBalancerDNS.Value)).toContain('DNSName');
+  });
+});
+
+describe('web tier', () => {
+  test('the ALB is internet-facing, in the public subnets, drops invalid headers and logs to S3', () => {
+    const { stack, app, template } = sandbox;
+    const publicSubnets = app.vpc.publicSubnets.map((s) => ref(stack, s));
+    expect(publicSubnets).toHaveLength(2);
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      Type: 'application',
+      Subnets: publicSubnets,
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
+        { Key: 'access_logs.s3.enabled', Value: 'true' },
+        { Key: 'access_logs.s3.bucket', Value: ref(stack, app.accessLogBucket.bucket) },
+        { Key: 'access_logs.s3.prefix', Value: 'load-balancer' },
+      ]),
+    });
+  });
+
+  test('the access-log bucket uses SSE-S3 (ALB logs cannot use KMS) and no log-delivery ACL', () => {
+    const { stack, app, template } = sandbox;
+    const bucket = template.toJSON().Resources[logicalId(stack, app.accessLogBucket.bucket)];
+    expect(
+      bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault,
+    ).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(bucket.Properties.AccessControl).toBeUndefined();
+  });
+
+  test('deletion protection: off in sandbox, on in production', () => {
+    const attr = (b: Built) =>
+      Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: b === sandbox ? 'false' : 'true' }]);
+    sandbox.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: attr(sandbox),
+    });
+    production.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: attr(production),
+    });
+  });
+
+  test('without a certificate: one HTTP listener on 80 forwarding to the instances', () => {
+    const listeners = sandbox.template.findResources('AWS::ElasticLoadBalancingV2::Listener');
+    expect(Object.values(listeners)).toHaveLength(1);
+    const [listener] = Object.values(listeners);
+    expect(listener.Properties).toMatchObject({
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [{ Type: 'forward' }],
+    });
+  });
+
+  test('with a certificate: HTTPS on 443 with a TLS 1.2+ policy, and port 80 only redirects (301)', () => {
+    const { template } = https;
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 2);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-PQ-2025-09',
+      Certificates: [{ CertificateArn: Match.stringLikeRegexp('^arn:aws:acm:') }],
+      DefaultActions: [Match.objectLike({ Type: 'forward' })],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [
+        { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } },
+      ],
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: Match.arrayWith([
+        Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 }),
+      ]),
+    });
+  });
+
+  test('with a hosted zone: an alias A record to the ALB, and the URL uses the domain', () => {
+    https.template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'shop.example.com.',
+      Type: 'A',
+      HostedZoneId: 'Z0000000000EXAMPLE',
+      AliasTarget: { DNSName: Match.anyValue(), HostedZoneId: Match.anyValue() },
+    });
+    expect(https.app.url).toBe('https://shop.example.com');
+    sandbox.template.resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+
+  test('target group: the app port, the health path, 30 s deregistration delay', () => {
+    sandbox.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 8080,
+      Protocol: 'HTTP',
+      TargetType: 'instance',
+      HealthCheckPath: '/health',
+      Matcher: { HttpCode: '200' },
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }]),
+    });
+  });
+
+  test('WAF: production has a web ACL with AWS managed rule groups, associated and logged; sandbox has none', () => {
+    const { stack, app, template } = production;
+    const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+    expect(acl).toHaveLength(1);
+    const groups = (
+      acl[0].Properties.Rules as { Statement: { ManagedRuleGroupStatement?: { Name: string } } }[]
+    )
+      .map((r) => r.Statement.ManagedRuleGroupStatement?.Name)
+      .filter(Boolean);
+    expect(groups).toEqual([
+      'AWSManagedRulesAmazonIpReputationList',
+      'AWSManagedRulesCommonRuleSet',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+      'AWSManagedRulesSQLiRuleSet',
+    ]);
+    expect(acl[0].Properties.Scope).toBe('REGIONAL');
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: ref(stack, app.loadBalancer),
+    });
+    template.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 1);
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),
+    });
+    sandbox.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+  });
+});
+
+describe('app tier', () => {
+  test('a launch template, never a launch configuration', () => {
+    sandbox.template.resourceCountIs('AWS::AutoScaling::LaunchConfiguration', 0);
+    sandbox.template.resourceCountIs('AWS::EC2::LaunchTemplate', 1);
+  });
+
+  test('launch template: AL2023 from SSM, IMDSv2, detailed monitoring, encrypted gp3, no key pair, no public IP', () => {
+    const { template } = sandbox;
+    const lt = Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0].Properties
+      .LaunchTemplateData as Record<string, unknown>;
+    expect(lt).toMatchObject({
+      InstanceType: 't4g.micro',
+      MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
+      Monitoring: { Enabled: true },
+      BlockDeviceMappings: [
+        { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } },
+      ],
+      IamInstanceProfile: { Arn: expect.anything() },
+    });
+    expect(lt.KeyName).toBeUndefined();
+    expect(JSON.stringify(lt)).not.toContain('AssociatePublicIpAddress":true');
+    const imageParam = (lt.ImageId as { Ref: string }).Ref;
+    expect(template.toJSON().Parameters[imageParam]).toMatchObject({
+      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      Default: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64',
+    });
+    expect(production.template.toJSON().Resources).toBeDefined();
+  });
+
+  test('x86 instance types get the x86_64 image', () => {
+    const stack = new Stack(testApp(), 'X86');
+    new ThreeTierWebApp(stack, 'WebApp', { instanceType: new ec2.InstanceType('t3.micro') });
+    const params = Template.fromStack(stack).toJSON().Parameters;
+    expect(JSON.stringify(params)).toContain('al2023-ami-kernel-6.1-x86_64');
+  });
+
+  test('Auto Scaling group: private subnets, ELB health checks with grace, min 2, metrics, notifications', () => {
+    const { stack, app, template } = sandbox;
+    const privateSubnets = app.vpc.privateSubnets.map((s) => ref(stack, s));
+    expect(privateSubnets).toHaveLength(2);
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      VPCZoneIdentifier: privateSubnets,
+      HealthCheckType: 'ELB',
+      HealthCheckGracePeriod: 300,
+      MinSize: '2',
+      MaxSize: '3',
+      Cooldown: '300',
+      MetricsCollection: [{ Granularity: '1Minute' }],
+      NotificationConfigurations: [Match.objectLike({ TopicARN: Match.anyValue() })],
+    });
+    production.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MinSize: '2',
+      MaxSize: '6',
+    });
+  });
+
+  test('rolling updates wait for each instance to signal; creation waits for min capacity signals', () => {
+    const asg = Object.values(sandbox.template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
+    expect(asg.CreationPolicy).toEqual({ ResourceSignal: { Count: 2, Timeout: 'PT15M' } });
+    expect(asg.UpdatePolicy).toMatchObject({
+      AutoScalingRollingUpdate: {
+        MaxBatchSize: 1,
+        MinInstancesInService: 2,
+        WaitOnResourceSignals: true,
+        PauseTime: 'PT15M',
+      },
+    });
+  });
+
+  test('target tracking on CPU (50%) and on requests per target (1000/min)', () => {
+    const { template } = sandbox;
+    template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingConfiguration: {
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' },
+        TargetValue: 50,
+      },
+    });
+    template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingConfiguration: {
+        PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
+        TargetValue: 1000,
+      },
+    });
+  });
+
+  test('instance role: Session Manager core policy and read access to the database secret only', () => {
+    const { stack, app, template } = sandbox;
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })],
+      },
+      ManagedPolicyArns: [
+        Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([':iam::aws:policy/AmazonSSMManagedInstanceCore'])],
+        }),
+      ],
+    });
+    // No inline policy (NIST/HIPAA/PCI IAMNoInlinePolicy): one customer-managed policy, attached from its side.
+    const roleId = logicalId(stack, app.instanceRole);
+    const inline = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles ?? []).includes(roleId),
+    );
+    expect(inline).toEqual([]);
+    const managed = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles ?? []).includes(roleId),
+    );
+    expect(managed).toHaveLength(1);
+    const statements = (
+      managed[0].Properties.PolicyDocument as { Statement: { Action: string[]; Resource: unknown }[] }
+    ).Statement;
+    expect(statements.map((s) => s.Action)).toEqual([
+      ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      'cloudformation:SignalResource',
+      'kms:Decrypt',
+    ]);
+    expect(statements[0].Resource).toEqual(ref(stack, app.database.secret));
+    expect(statements[1].Resource).toEqual({ Ref: 'AWS::StackId' });
+    for (const s of statements) expect(s.Resource).not.toBe('*');
+  });
+
+  describe('user data', () => {
+    let script: string;
+    beforeAll(() => {
+      const lt = Object.values(sandbox.template.findResources('AWS::EC2::LaunchTemplate'))[0];
+      const data = (lt.Properties.LaunchTemplateData as { UserData: { 'Fn::Base64': unknown } }).UserData[
+        'Fn::Base64'
+      ];
+      script = typeof data === 'string' ? data : JSON.stringify(data);
+    });
+
+    test('embeds the tested runtime/web-app.ts, compiled, in a quoted heredoc', () => {
+      const lt = Object.values(sandbox.template.findResources('AWS::EC2::LaunchTemplate'))[0];
+      const data = (
+        lt.Properties.LaunchTemplateData as {
+          UserData: { 'Fn::Base64': { 'Fn::Join': [string, unknown[]] } };
+        }
+      ).UserData['Fn::Base64']['Fn::Join'][1]
+        .filter((p): p is string => typeof p === 'string')
+        .join('');
+      expect(data).toContain(
+        `cat > /opt/webapp/web-app.js <<'WEBAPP_SOURCE'\n${webAppSource()}WEBAPP_SOURCE\n`,
+      );
+      expect(webAppSource()).toContain('exports.createWebApp = createWebApp');
+    });
+
+    test('installs Node.js from the AL2023 repositories and the pg version the tests ran', () => {
+      expect(script).toContain(
+        `dnf install -y aws-cfn-bootstrap nodejs${NODEJS_MAJOR_VERSION} nodejs${NODEJS_MAJOR_VERSION}-npm`,
+      );
+      expect(script).toContain(`pg@${PG_DRIVER_VERSION}`);
+      const installed = JSON.parse(
+        fs.readFileSync(path.join(__dirname, '../../node_modules/pg/package.json'), 'utf8'),
+      );
+      expect(PG_DRIVER_VERSION).toBe(installed.version);
+    });
+
+    test('signals CloudFormation for the group, after the app answers the health path', () => {
+      const asgId = logicalId(sandbox.stack, sandbox.app.autoScalingGroup);
+      expect(script).toContain('/opt/aws/bin/cfn-signal');
+      expect(script).toContain(`--resource ${asgId}`);
+      expect(script).toMatch(/curl -fsS http:\/\/127\.0\.0\.1:8080\/health && exit 0/);
+      expect(script).toContain('set -euo pipefail');
+    });
+
+    test('uses IMDSv2 tokens and no stored access keys; passes the secret ARN, not the password', () => {
+      expect(script).toContain('X-aws-ec2-metadata-token-ttl-seconds');
+      expect(script).not.toMatch(/aws_access_key_id|AWS_SECRET_ACCESS_KEY/i);
+      expect(script).toContain('DB_SECRET_ARN=');
+    });
+
+    test('stays under the 16 KB EC2 user data limit', () => {
+      expect(Buffer.byteLength(script, 'utf8')).toBeLessThan(16 * 1024);
+    });
+  });
+});
+
+describe('security groups chained by reference', () => {
+  function groupId(built: Built, c: IConstruct) {
+    return { 'Fn::GetAtt': [built.stack.getLogicalId(c.node.defaultChild as CfnElement), 'GroupId'] };
+  }
+  function ingressTo(built: Built, sg: IConstruct) {
+    const resources = built.template.toJSON().Resources as Resources;
+    const id = groupId(built, sg);
+    const standalone = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress')
+      .filter((r) => JSON.stringify(r.Properties.GroupId) === JSON.stringify(id))
+      .map((r) => r.Properties);
+    const inline = (resources[built.stack.getLogicalId(sg.node.defaultChild as CfnElement)].Properties
+      .SecurityGroupIngress ?? []) as Record<string, unknown>[];
+    return [...standalone, ...inline];
+  }
+
+  test('internet -> ALB: only port 80 (sandbox) from anywhere', () => {
+    const albSg = sandbox.app.loadBalancer.connections.securityGroups[0];
+    const rules = ingressTo(sandbox, albSg);
+    expect(rules).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 80, ToPort: 80, IpProtocol: 'tcp' }),
+    ]);
+  });
+
+  test('ALB -> app: only from the ALB group on the app port, no CIDR', () => {
+    const albSg = sandbox.app.loadBalancer.connections.securityGroups[0];
+    const appSg = sandbox.app.autoScalingGroup.connections.securityGroups[0];
+    const rules = ingressTo(sandbox, appSg);
+    expect(rules).toEqual([
+      expect.objectContaining({
+        SourceSecurityGroupId: groupId(sandbox, albSg),
+        FromPort: 8080,
+        ToPort: 8080,
+      }),
+    ]);
+    for (const r of rules) expect(r).not.toHaveProperty('CidrIp');
+  });
+
+  test('app -> database: the app group on the database port, no CIDR (the rotation function is the only other source)', () => {
+    const appSg = sandbox.app.autoScalingGroup.connections.securityGroups[0];
+    const dbSgs = sandbox.app.database.connections.securityGroups;
+    expect(dbSgs).toHaveLength(1);
+    const rules = ingressTo(sandbox, dbSgs[0]);
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        SourceSecurityGroupId: groupId(sandbox, appSg),
+        FromPort: 5432,
+        ToPort: 5432,
+      }),
+    );
+    for (const r of rules) {
+      expect(r).not.toHaveProperty('CidrIp');
+      expect(r).toHaveProperty('SourceSecurityGroupId');
+      expect(r).toMatchObject({ FromPort: 5432, ToPort: 5432 });
+    }
+    expect(rules).toHaveLength(2);
+  });
+
+  test('app -> Secrets Manager endpoint: the app group on 443, no CIDR', () => {
+    const appSg = sandbox.app.autoScalingGroup.connections.securityGroups[0];
+    const endpointSg = sandbox.app.secretsManagerEndpoint.connections.securityGroups[0];
+    const rules = ingressTo(sandbox, endpointSg);
+    expect(rules).toContainEqual(
+      expect.objectContaining({ SourceSecurityGroupId: groupId(sandbox, appSg), FromPort: 443 }),
+    );
+    for (const r of rules) expect(r).not.toHaveProperty('CidrIp');
+  });
+
+  test('app egress: HTTPS out, the database port to the database group, 443 to the endpoint', () => {
+    const appSg = sandbox.app.autoScalingGroup.connections.securityGroups[0];
+    const resources = sandbox.template.toJSON().Resources as Resources;
+    const sg = resources[logicalId(sandbox.stack, appSg)].Properties;
+    expect(sg.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
+    ]);
+    const egress = Object.values(resources)
+      .filter(
+        (r) =>
+          r.Type === 'AWS::EC2::SecurityGroupEgress' &&
+          JSON.stringify(r.Properties.GroupId) === JSON.stringify(groupId(sandbox, appSg)),
+      )
+      .map((r) => [r.Properties.DestinationSecurityGroupId, r.Properties.FromPort]);
+    expect(egress).toEqual(
+      expect.arrayContaining([
+        [groupId(sandbox, sandbox.app.database.connections.securityGroups[0]), 5432],
+        [groupId(sandbox, sandbox.app.secretsManagerEndpoint.connections.securityGroups[0]), 443],
+      ]),
+    );
+    expect(egress).toHaveLength(2);
+  });
+
+  test('the NAT instance root volume is encrypted (the EC26 acknowledgment relies on it)', () => {
+    sandbox.template.hasResourceProperties('AWS::EC2::Instance', {
+      BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true }) })],
+    });
+  });
+});
+
+describe('alarms and dashboard', () => {
+  test('four alarms, each on the right resource and notifying the topic on alarm and OK', () => {
+    const { stack, app, template } = sandbox;
+    expect(app.alarms).toHaveLength(4);
+    const alarms = template.toJSON().Resources as Resources;
+    const byId = (c: IConstruct) => alarms[logicalId(stack, c)].Properties;
+    const [errorRate, unhealthy, responseTime, inService] = app.alarms.map(byId);
+    // Target group metrics carry both dimensions: this target group, and this ALB (read from its listener ARN).
+    const listenerId = logicalId(stack, app.loadBalancer.listeners[0]);
+    const tgDims = [
+      { Name: 'LoadBalancer', Value: expect.objectContaining({ 'Fn::Join': expect.anything() }) },
+      {
+        Name: 'TargetGroup',
+        Value: { 'Fn::GetAtt': [logicalId(stack, app.targetGroup), 'TargetGroupFullName'] },
+      },
+    ];
+    expect(JSON.stringify(unhealthy.Dimensions)).toContain(listenerId);
+    expect(JSON.stringify(errorRate.Metrics)).toContain(
+      JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, app.loadBalancer), 'LoadBalancerFullName'] }),
+    );
+    expect(JSON.stringify(errorRate.Metrics)).toContain('HTTPCode_ELB_5XX_Count');
+    expect(JSON.stringify(errorRate.Metrics)).toContain('HTTPCode_Target_5XX_Count');
+    expect(unhealthy).toMatchObject({ MetricName: 'UnHealthyHostCount', Namespace: 'AWS/ApplicationELB' });
+    expect(unhealthy.Dimensions).toEqual(expect.arrayContaining(tgDims));
+    expect(responseTime).toMatchObject({
+      MetricName: 'TargetResponseTime',
+      ExtendedStatistic: 'p95',
+      Threshold: 1,
+    });
+    expect(responseTime.Dimensions).toEqual(expect.arrayContaining(tgDims));
+    expect(inService).toMatchObject({
+      MetricName: 'GroupInServiceInstances',
+      Namespace: 'AWS/AutoScaling',
+      Threshold: 2,
+      ComparisonOperator: 'LessThanThreshold',
+      Dimensions: [{ Name: 'AutoScalingGroupName', Value: ref(stack, app.autoScalingGroup) }],
+    });
+    for (const a of [errorRate, unhealthy, responseTime, inService]) {
+      expect(a.AlarmActions).toEqual([ref(stack, app.alarmTopic)]);
+      expect(a.OKActions).toEqual([ref(stack, app.alarmTopic)]);
+    }
+  });
+
+  test('the dashboard shows the web, app and data tiers', () => {
+    const { stack, app, template } = sandbox;
+    const dash = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
+    const body = JSON.stringify(dash.Properties.DashboardBody);
+    for (const text of [
+      'HTTPCode_ELB_5XX_Count',
+      'UnHealthyHostCount',
+      'TargetResponseTime',
+      'GroupInServiceInstances',
+    ]) {
+      expect(body).toContain(text);
+    }
+    expect(body).toContain('AWS/RDS');
+    expect(body).toContain(logicalId(stack, app.database.instance));
+  });
+
+  test('the Auto Scaling service-linked role may use the alarm topic key (notifications)', () => {
+    sandbox.template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowAutoScalingNotifications',
+            Condition: {
+              StringEquals: Match.objectLike({
+                'aws:PrincipalArn': Match.objectLike({
+                  'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AWSServiceRoleForAutoScaling')])],
+                }),
+              }),
+            },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('profiles', () => {
+  test('sandbox: the access-log bucket is destroyed with the stack, the database too', () => {
+    const { stack, app, template } = sandbox;
+    const resources = template.toJSON().Resources as Resources;
+    expect(resources[logicalId(stack, app.accessLogBucket.bucket)].DeletionPolicy).toBe('Delete');
+    expect(resources[logicalId(stack, app.database.instance)].DeletionPolicy).toBe('Delete');
+  });
+  test('production: the bucket is retained and the database leaves a snapshot', () => {
+    const { stack, app, template } = production;
+    const resources = template.toJSON().Resources as Resources;
+    expect(resources[logicalId(stack, app.accessLogBucket.bucket)].DeletionPolicy).toBe('Retain');
+    expect(resources[logicalId(stack, app.database.instance)].DeletionPolicy).toBe('Snapshot');
+  });
+  test('defaults of the construct alone: WAF on, deletion protection on, t4g.small', () => {
+    const { template } = https;
+    template.resourceCountIs('AWS::WAFv2::WebACL', 1);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'true' }]),
+    });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ InstanceType: 't4g.small' }),
+    });
+  });
+});
+
+describe('validation', () => {
+  function build(props: ThreeTierWebAppProps, vpc?: (s: Stack) => ec2.IVpc): () => void {
+    return () => {
+      const stack = new Stack(new App(), 'Bad');
+      new ThreeTierWebApp(stack, 'WebApp', { ...props, vpc: vpc?.(stack) });
+    };
+  }
+  test.each<[string, ThreeTierWebAppProps, RegExp]>([
+    [
+      'min above max',
+      { minCapacity: 5, maxCapacity: 3 },
+      /minCapacity: must not exceed maxCapacity; received minCapacity 5 and maxCapacity 3/,
+    ],
+    [
+      'fewer than two instances',
+      { minCapacity: 1 },
+      /minCapacity: must be between 2 and 1000 instances; received 1 instances \(at least one instance in each of two AZs/,
+    ],
+    ['port 0', { appPort: 0 }, /appPort: must be between 1 and 65535; received 0 \(TCP ports are 1-65535\)/],
+    ['port 70000', { appPort: 70000 }, /appPort: must be between 1 and 65535; received 70000/],
+    [
+      'health path without /',
+      { healthCheckPath: 'health' },
+      /healthCheckPath: must start with "\/".*received 'health'/,
+    ],
+    [
+      'domain without zone',
+      { domainName: 'shop.example.com' },
+      /domainName: 'shop.example.com' needs hostedZone/,
+    ],
+    [
+      'CPU target above 100',
+      { targetCpuUtilizationPercent: 120 },
+      /targetCpuUtilizationPercent: must be between 1 and 100/,
+    ],
+    [
+      'SNAPSHOT on buckets',
+      { removalPolicy: RemovalPolicy.SNAPSHOT },
+      /removalPolicy: must be RETAIN or DESTROY; received SNAPSHOT/,
+    ],
+    [
+      'signal timeout over 12 h',
+      { signalTimeout: Duration.hours(13) },
+      /signalTimeout: must be between 1 minute and 12 hours/,
+    ],
+  ])('%s', (_name, props, message) => {
+    expect(build(props)).toThrow(message);
+  });
+
+  test('a VPC with one AZ', () => {
+    expect(build({}, (s) => new ec2.Vpc(s, 'OneAz', { maxAzs: 1 }))).toThrow(
+      /vpc: must span at least 2 Availability Zones; received a VPC with 1/,
+    );
+  });
+
+  test('min equal to max still leaves room for the rolling update', () => {
+    const stack = new Stack(testApp(), 'Fixed');
+    new ThreeTierWebApp(stack, 'WebApp', { minCapacity: 2, maxCapacity: 2 });
+    const asg = Object.values(
+      Template.fromStack(stack).findResources('AWS::AutoScaling::AutoScalingGroup'),
+    )[0];
+    expect(
+      (asg.UpdatePolicy as { AutoScalingRollingUpdate: { MinInstancesInService: number } })
+        .AutoScalingRollingUpdate.MinInstancesInService,
+    ).toBe(1);
+  });
+});
