@@ -1,0 +1,59 @@
+import { RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledgeCdkManagedFunctions } from '../core/cdk-managed-functions';
+import { Profile } from '../core/profile';
+import { CognitoProtectedApi } from './cognito-protected-api';
+
+/** Props of {@link CognitoApiStack}. */
+export interface CognitoApiStackProps extends StackProps {
+  /** Which profile to build: `sandbox` (cheap, leaves nothing behind) or `production`. */
+  readonly profile: Profile;
+  /**
+   * Managed-login domain prefix (`https://<prefix>.auth.<region>.amazoncognito.com`). Prefixes are
+   * unique across all AWS accounts in a Region; the reference app passes `-c cognitoDomainPrefix=...`.
+   * @default 'refarch-notes-<profile>-<account id>', unique per account without any input
+   */
+  readonly domainPrefix?: string;
+}
+
+/**
+ * Demo: a per-user notes API (list, create, get, delete). Users sign in through Cognito's managed
+ * login; a single-page app on localhost (or your https origin) calls the API with the access token.
+ */
+export class CognitoApiStack extends Stack {
+  /** The protected API. */
+  public readonly notesApi: CognitoProtectedApi;
+
+  constructor(scope: Construct, id: string, props: CognitoApiStackProps) {
+    super(scope, id, {
+      description: `Reference architecture: Cognito-protected per-user notes API (${props.profile})`,
+      ...props,
+    });
+    const sandbox = props.profile === 'sandbox';
+    this.notesApi = new CognitoProtectedApi(this, 'NotesApi', {
+      domainPrefix: props.domainPrefix ?? `refarch-notes-${props.profile}-${this.account}`,
+      // A local single-page app during development; add your https origin for a hosted one.
+      callbackUrls: ['http://localhost:3000/callback'],
+      logoutUrls: ['http://localhost:3000/'],
+      // Sandbox: a learner creates test users with the AWS CLI; production: administrators invite users.
+      selfSignUpEnabled: false,
+      // Sandbox: TOTP offered, not forced, so a test user can sign in without an authenticator app.
+      mfa: sandbox ? cognito.Mfa.OPTIONAL : cognito.Mfa.REQUIRED,
+      // Sandbox: Essentials (free tier up to 10,000 monthly active users); production: Plus threat protection.
+      featurePlan: sandbox ? cognito.FeaturePlan.ESSENTIALS : cognito.FeaturePlan.PLUS,
+      deletionProtection: !sandbox,
+      removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      logRetention: logs.RetentionDays.ONE_YEAR,
+      reservedConcurrentExecutions: sandbox ? 5 : 50,
+      throttlingRateLimit: sandbox ? 10 : 100,
+      throttlingBurstLimit: sandbox ? 20 : 200,
+      enableWaf: !sandbox,
+      // The identity pool shows how signed-in users get temporary AWS credentials (000 L6); no guests.
+      createIdentityPool: true,
+      allowGuests: false,
+    });
+    acknowledgeCdkManagedFunctions(this);
+  }
+}

@@ -1,0 +1,978 @@
+import * as path from 'path';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as identitypool from 'aws-cdk-lib/aws-cognito-identitypool';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { acknowledge, guardRule } from '../core/acknowledge';
+import { AlarmTopic, notify } from '../core/alarms';
+import { EncryptionKey } from '../core/encryption-key';
+import { PropValidationError, validateDuration, validateInteger, validatePattern } from '../core/errors';
+
+const CONSTRUCT = 'CognitoProtectedApi';
+
+/** The notes handler shipped with the construct (list, create, get, delete per user). */
+export const NOTES_HANDLER_ENTRY = path.join(__dirname, 'runtime', 'notes.ts');
+
+/** HTTP methods a route may use (OPTIONS is the CORS preflight, added by the construct). */
+export const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** One OAuth scope of the resource server, e.g. `{ name: 'read', description: 'Read notes' }`. */
+export interface ApiScope {
+  /** Scope name: letters, digits and `_-.`, at most 30 characters (the full scope is `<identifier>/<name>`). */
+  readonly name: string;
+  /** What the scope allows, shown on the consent and in the console. */
+  readonly description: string;
+}
+
+/** One method of the API, backed by the handler. */
+export interface ApiRoute {
+  /** Resource path under the stage, e.g. `/notes/{noteId}`. */
+  readonly path: string;
+  /** HTTP method: GET, POST, PUT, PATCH or DELETE. */
+  readonly method: string;
+  /**
+   * Resource-server scope name the access token must carry (must be one of `scopes`).
+   * @default 'read' for GET, 'write' for the other methods
+   */
+  readonly scope?: string;
+  /**
+   * JSON schema the request body must match; API Gateway answers 400 before the function runs.
+   * @default - no body model (the body is not validated by API Gateway)
+   */
+  readonly requestSchema?: apigateway.JsonSchema;
+}
+
+/** Props of {@link CognitoProtectedApi}. */
+export interface CognitoProtectedApiProps {
+  /**
+   * Prefix of the managed-login (hosted UI) domain `https://<prefix>.auth.<region>.amazoncognito.com`:
+   * 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen, without the
+   * reserved words `aws`, `amazon` or `cognito`. Must be unique in the Region.
+   */
+  readonly domainPrefix: string;
+  /**
+   * Where Cognito may send users (with the authorization code) after sign-in: `https://` URLs, or
+   * `http://localhost` / `http://127.0.0.1` for local development (OAuth 2.0 rules Cognito applies).
+   */
+  readonly callbackUrls: string[];
+  /**
+   * Where Cognito may send users after sign-out (same rules as callbackUrls).
+   * @default - the callbackUrls
+   */
+  readonly logoutUrls?: string[];
+  /**
+   * Origins allowed to call the API from a browser (CORS). `*` is not accepted: the API is for the
+   * app's own pages.
+   * @default - the origins of the callbackUrls
+   */
+  readonly allowedOrigins?: string[];
+  /**
+   * Whether anyone may create an account from the sign-up page; false means administrators create users.
+   * @default false
+   */
+  readonly selfSignUpEnabled?: boolean;
+  /**
+   * Whether users must set up TOTP (authenticator app) MFA. SMS is never offered (SIM swapping, cost).
+   * @default cognito.Mfa.REQUIRED
+   */
+  readonly mfa?: cognito.Mfa;
+  /**
+   * Cognito feature plan. PLUS adds threat protection (compromised credentials, adaptive
+   * authentication), switched to full enforcement here; it is priced per monthly active user.
+   * @default cognito.FeaturePlan.PLUS
+   */
+  readonly featurePlan?: cognito.FeaturePlan;
+  /**
+   * Blocks deleting the user pool (console, API, or CloudFormation) until switched off.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Identifier of the resource server (the prefix of every scope, e.g. `notes/read`).
+   * @default 'notes'
+   */
+  readonly resourceServerIdentifier?: string;
+  /**
+   * Scopes of the resource server.
+   * @default - `read` and `write`
+   */
+  readonly scopes?: ApiScope[];
+  /**
+   * Methods of the API.
+   * @default - the notes API: GET /notes, POST /notes, GET /notes/{noteId}, DELETE /notes/{noteId}
+   */
+  readonly routes?: ApiRoute[];
+  /**
+   * Handler file (TypeScript or JavaScript) serving every route, bundled by esbuild.
+   * @default NOTES_HANDLER_ENTRY, the notes handler in ./runtime
+   */
+  readonly handlerEntry?: string;
+  /**
+   * Function memory in MiB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Function timeout; at most 29 seconds, the REST API integration timeout (002 L1677).
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Concurrent executions reserved for (and capping) the function, so a flood of requests cannot
+   * take the account's whole Lambda concurrency from other functions.
+   * @default 10
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * Steady-state requests per second for the whole stage (API Gateway token bucket).
+   * @default 50
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Burst capacity of the stage's token bucket; at least the rate limit.
+   * @default 100
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Requests per day a usage plan allows each API key it meters.
+   * @default 10000
+   */
+  readonly dailyQuota?: number;
+  /**
+   * Put an AWS WAF web ACL (AWS managed rule groups and a per-IP rate rule) in front of the stage.
+   * @default true
+   */
+  readonly enableWaf?: boolean;
+  /**
+   * Create a Cognito identity pool that exchanges user-pool tokens for temporary AWS credentials.
+   * @default false
+   */
+  readonly createIdentityPool?: boolean;
+  /**
+   * Let the identity pool give credentials to guests (unauthenticated identities). Only with
+   * createIdentityPool.
+   * @default false
+   */
+  readonly allowGuests?: boolean;
+  /**
+   * Create the account-level role API Gateway uses to write execution logs (AWS::ApiGateway::Account).
+   * Execution logging fails at deploy time without it. Set false when the account already has one.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+  /**
+   * What happens to that account-level role when it leaves the stack. Every REST API of the account
+   * and Region logs through it, so the default keeps it.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly cloudWatchRoleRemovalPolicy?: RemovalPolicy;
+  /**
+   * What happens to the user pool, table, keys and log groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Retention of the access, function (and WAF) log groups.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Topic the alarms notify.
+   * @default - a new {@link AlarmTopic}
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/** The default routes: the notes API. */
+export const NOTES_ROUTES: ApiRoute[] = [
+  { path: '/notes', method: 'GET' },
+  {
+    path: '/notes',
+    method: 'POST',
+    requestSchema: {
+      schema: apigateway.JsonSchemaVersion.DRAFT4,
+      title: 'NewNote',
+      type: apigateway.JsonSchemaType.OBJECT,
+      required: ['title'],
+      additionalProperties: false,
+      properties: {
+        title: { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 200 },
+        body: { type: apigateway.JsonSchemaType.STRING, maxLength: 10000 },
+      },
+    },
+  },
+  { path: '/notes/{noteId}', method: 'GET' },
+  { path: '/notes/{noteId}', method: 'DELETE' },
+];
+
+const DEFAULT_SCOPES: ApiScope[] = [
+  { name: 'read', description: 'Read your own items' },
+  { name: 'write', description: 'Create and delete your own items' },
+];
+
+/**
+ * A REST API only signed-in users reach (000 L6-7, 003 L1864-1875): a Cognito user pool with
+ * managed login, a single-page-app client (authorization code + PKCE), a resource server whose
+ * scopes each method requires, a Lambda backend over a per-user DynamoDB table, WAF, logs, tracing
+ * and alarms. Optionally an identity pool for temporary AWS credentials (000 L6, 002 L1717-1718).
+ */
+export class CognitoProtectedApi extends Construct {
+  /** The user directory. */
+  public readonly userPool: cognito.UserPool;
+  /** The single-page-app client (no secret). */
+  public readonly userPoolClient: cognito.UserPoolClient;
+  /** The managed-login domain. */
+  public readonly userPoolDomain: cognito.UserPoolDomain;
+  /** The resource server that defines the API's scopes. */
+  public readonly resourceServer: cognito.UserPoolResourceServer;
+  /** The identity pool, when asked for. */
+  public readonly identityPool?: identitypool.IdentityPool;
+  /** The REST API. */
+  public readonly api: apigateway.RestApi;
+  /** The Cognito user-pool authorizer on every method. */
+  public readonly authorizer: apigateway.CognitoUserPoolsAuthorizer;
+  /** The usage plan bound to the stage. */
+  public readonly usagePlan: apigateway.UsagePlan;
+  /** The backend function. */
+  public readonly handler: nodejs.NodejsFunction;
+  /** The per-user table (partition key `userId` = the caller's sub, sort key `noteId`). */
+  public readonly table: dynamodb.Table;
+  /** The web ACL in front of the stage, when enabled. */
+  public readonly webAcl?: wafv2.CfnWebACL;
+  /** Key of the table and the log groups. */
+  public readonly key: kms.IKey;
+  /** Where alarms go. */
+  public readonly alarmTopic: sns.ITopic;
+  /** The alarms: 4XX rate, 5XX rate, latency, function errors, function throttles. */
+  public readonly alarms: cloudwatch.Alarm[];
+  /** Full scope names (`<identifier>/<name>`) by scope name. */
+  public readonly scopeNames: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: CognitoProtectedApiProps) {
+    super(scope, id);
+    const routes = props.routes ?? NOTES_ROUTES;
+    const scopes = props.scopes ?? DEFAULT_SCOPES;
+    validateProps(props, routes, scopes);
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    const featurePlan = props.featurePlan ?? cognito.FeaturePlan.PLUS;
+    const mfa = props.mfa ?? cognito.Mfa.REQUIRED;
+    const rate = props.throttlingRateLimit ?? 50;
+    const burst = props.throttlingBurstLimit ?? 100;
+    const allowedOrigins = props.allowedOrigins ?? originsOf(props.callbackUrls);
+    const stack = Stack.of(this);
+
+    this.alarmTopic =
+      props.alarmTopic ?? new AlarmTopic(this, 'AlarmTopic', { keyRemovalPolicy: removalPolicy }).topic;
+    this.key = this.createKey(removalPolicy);
+
+    // ---- Cognito: who the users are -------------------------------------------------------------
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      selfSignUpEnabled: props.selfSignUpEnabled ?? false,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      keepOriginal: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      // Written out so the template shows it (cdk-nag COG1 reads the template): 12 characters and
+      // every character class, and temporary passwords an administrator sets expire after 3 days.
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa,
+      // TOTP only: SMS codes can be intercepted (SIM swap) and cost money per message.
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      featurePlan,
+      standardThreatProtectionMode:
+        featurePlan === cognito.FeaturePlan.PLUS
+          ? cognito.StandardThreatProtectionMode.FULL_FUNCTION
+          : undefined,
+      deletionProtection: props.deletionProtection ?? true,
+      removalPolicy,
+    });
+    if (mfa !== cognito.Mfa.REQUIRED) {
+      acknowledge(this.userPool, {
+        id: 'AwsSolutions-COG2',
+        reason:
+          'MFA is OPTIONAL here (the sandbox profile) so a learner can sign in a test user without an authenticator ' +
+          'app; TOTP is still offered to every user. The production profile sets Mfa.REQUIRED.',
+      });
+    }
+    if (featurePlan !== cognito.FeaturePlan.PLUS) {
+      acknowledge(this.userPool, {
+        id: 'AwsSolutions-COG8',
+        reason:
+          `The ${featurePlan} feature plan is chosen to keep the sandbox free: Plus (threat protection) is billed per ` +
+          'monthly active user with no free tier. The production profile uses Plus with full-function enforcement.',
+      });
+    }
+
+    const scopeByName = new Map<string, cognito.ResourceServerScope>(
+      scopes.map((s) => [
+        s.name,
+        new cognito.ResourceServerScope({ scopeName: s.name, scopeDescription: s.description }),
+      ]),
+    );
+    const identifier = props.resourceServerIdentifier ?? 'notes';
+    this.resourceServer = this.userPool.addResourceServer('ResourceServer', {
+      identifier,
+      scopes: [...scopeByName.values()],
+    });
+    this.scopeNames = Object.fromEntries(scopes.map((s) => [s.name, `${identifier}/${s.name}`]));
+
+    this.userPoolClient = this.userPool.addClient('SpaClient', {
+      // A browser cannot keep a secret; the authorization code is protected by PKCE instead.
+      generateSecret: false,
+      // SRP only (the password never leaves the browser); no ALLOW_USER_PASSWORD_AUTH.
+      authFlows: { userSrp: true },
+      oAuth: {
+        // Authorization code grant (with PKCE from the app); the implicit grant puts tokens in URLs.
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+        scopes: [
+          cognito.OAuthScope.OPENID,
+          cognito.OAuthScope.EMAIL,
+          ...[...scopeByName.values()].map((s) => cognito.OAuthScope.resourceServer(this.resourceServer, s)),
+        ],
+        callbackUrls: props.callbackUrls,
+        logoutUrls: props.logoutUrls ?? props.callbackUrls,
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+
+    this.userPoolDomain = this.userPool.addDomain('Domain', {
+      cognitoDomain: { domainPrefix: props.domainPrefix },
+      managedLoginVersion: cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
+    // Managed login (v2) shows an error page for a client without a branding style; this one uses
+    // Cognito's default look.
+    new cognito.CfnManagedLoginBranding(this, 'ManagedLoginBranding', {
+      userPoolId: this.userPool.userPoolId,
+      clientId: this.userPoolClient.userPoolClientId,
+      useCognitoProvidedValues: true,
+    }).node.addDependency(this.userPoolDomain);
+
+    if (props.createIdentityPool) {
+      this.identityPool = this.createIdentityPool(props.allowGuests ?? false);
+    }
+
+    // ---- Data: one partition per user -------------------------------------------------------------
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'userId', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'noteId', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.deletionProtection ?? true,
+      removalPolicy,
+    });
+
+    const pitr =
+      'Point-in-time recovery is on: any second of the last 35 days can be restored to a new table. An AWS Backup ' +
+      'plan adds copies kept longer (or in another account); add one with backup.BackupPlan when notes must outlive 35 days.';
+    acknowledge(
+      this.table,
+      ...['NIST.800.53.R4', 'NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
+        id: `${pack}-DynamoDBInBackupPlan`,
+        reason: pitr,
+      })),
+    );
+
+    // ---- Backend function ------------------------------------------------------------------------
+    this.handler = this.createFunction(props, allowedOrigins);
+
+    // ---- REST API -----------------------------------------------------------------------------------
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      encryptionKey: this.key,
+      retention,
+      removalPolicy,
+    });
+    this.api = new apigateway.RestApi(this, 'Api', {
+      description: `Per-user API of ${this.node.path}, Cognito-protected`,
+      endpointTypes: [apigateway.EndpointType.REGIONAL],
+      cloudWatchRole: props.cloudWatchRole ?? true,
+      cloudWatchRoleRemovalPolicy: props.cloudWatchRoleRemovalPolicy ?? RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: 'v1',
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        // Execution logs with errors and info, never request/response bodies (personal data).
+        loggingLevel: apigateway.MethodLoggingLevel.INFO,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+        throttlingRateLimit: rate,
+        throttlingBurstLimit: burst,
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: allowedOrigins,
+        allowMethods: [...new Set(routes.map((r) => r.method.toUpperCase())), 'OPTIONS'],
+        allowHeaders: ['Authorization', 'Content-Type'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    this.configureCloudWatchRole();
+
+    this.authorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+      cognitoUserPools: [this.userPool],
+      identitySource: apigateway.IdentitySource.header('Authorization'),
+    });
+    const validator = new apigateway.RequestValidator(this, 'RequestValidator', {
+      restApi: this.api,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const integration = new apigateway.LambdaIntegration(this.handler, { allowTestInvoke: false });
+    routes.forEach((route, i) => {
+      const method = route.method.toUpperCase();
+      const scopeName = route.scope ?? defaultScopeFor(method);
+      const resource = this.api.root.resourceForPath(route.path);
+      const pathParams = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      const model = route.requestSchema
+        ? this.api.addModel(`Model${i}`, { contentType: 'application/json', schema: route.requestSchema })
+        : undefined;
+      resource.addMethod(method, integration, {
+        authorizer: this.authorizer,
+        authorizationType: apigateway.AuthorizationType.COGNITO,
+        // With scopes, API Gateway accepts only access tokens that carry one of them; an ID token has
+        // no scope claim and is rejected (401).
+        authorizationScopes: [`${identifier}/${scopeName}`],
+        requestValidator: validator,
+        requestModels: model ? { 'application/json': model } : undefined,
+        requestParameters: Object.fromEntries(pathParams.map((p) => [`method.request.path.${p}`, true])),
+      });
+    });
+    // Each invoke permission names apigateway.amazonaws.com with SourceArn = this API's method ARN and
+    // SourceAccount = this account (confused-deputy protection). Control Tower's guard rule only accepts
+    // literal strings or Ref/GetAtt there, and both are Fn::Join / Ref AWS::AccountId until deploy time.
+    for (const child of this.api.node.findAll()) {
+      if (!(child instanceof lambda.CfnPermission)) continue;
+      child.sourceAccount = stack.account;
+      acknowledge(child, {
+        id: guardRule('lambda_function_public_access_prohibited_check'),
+        reason:
+          'Only API Gateway may invoke, and only for this API method in this account: SourceArn is the method ARN and ' +
+          'SourceAccount the account, both resolved at deploy time; the rule reads them literally and sees no string.',
+      });
+    }
+
+    this.usagePlan = this.api.addUsagePlan('UsagePlan', {
+      description: `Meters API keys of ${this.node.path}; users are still authenticated by Cognito.`,
+      throttle: { rateLimit: rate, burstLimit: burst },
+      quota: { limit: props.dailyQuota ?? 10000, period: apigateway.Period.DAY },
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+
+    this.acknowledgeApiFindings(props.enableWaf ?? true);
+    if (props.enableWaf ?? true) this.webAcl = this.createWebAcl(removalPolicy, retention);
+
+    this.alarms = this.createAlarms();
+  }
+
+  /** Lets a principal read and write the table (and use its key). */
+  public grantReadWriteData(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grantReadWriteData(grantee);
+  }
+
+  private createKey(removalPolicy: RemovalPolicy): kms.Key {
+    const key = new EncryptionKey(this, 'Key', {
+      description: `Encrypts the table and log groups of ${this.node.path}`,
+      removalPolicy,
+    }).key;
+    const stack = Stack.of(this);
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogs',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
+          },
+        },
+      }),
+    );
+    return key;
+  }
+
+  private createIdentityPool(allowGuests: boolean): identitypool.IdentityPool {
+    const pool = new identitypool.IdentityPool(this, 'IdentityPool', {
+      allowUnauthenticatedIdentities: allowGuests,
+      // The enhanced (simplified) flow only: the classic flow lets clients pick any role the pool trusts.
+      allowClassicFlow: false,
+      authenticationProviders: {
+        userPools: [
+          new identitypool.UserPoolAuthenticationProvider({
+            userPool: this.userPool,
+            userPoolClient: this.userPoolClient,
+          }),
+        ],
+      },
+    });
+    if (allowGuests) {
+      acknowledge(pool, {
+        id: 'AwsSolutions-COG7',
+        reason:
+          'Guest (unauthenticated) identities were asked for with allowGuests: true (000 L6); the guest role has ' +
+          'no permissions until the caller grants some, and each grant should be read-only public data.',
+      });
+    }
+    return pool;
+  }
+
+  private createFunction(props: CognitoProtectedApiProps, allowedOrigins: string[]): nodejs.NodejsFunction {
+    const logGroup = new logs.LogGroup(this, 'HandlerLogs', {
+      encryptionKey: this.key,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // A role of our own instead of the AWSLambdaBasicExecutionRole managed policy (AwsSolutions-IAM4).
+    const role = new iam.Role(this, 'HandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the API handler of ${this.node.path}`,
+    });
+    logGroup.grantWrite(role);
+    const fn = new nodejs.NodejsFunction(this, 'Handler', {
+      entry: props.handlerEntry ?? NOTES_HANDLER_ENTRY,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 10,
+      tracing: lambda.Tracing.ACTIVE,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      logGroup,
+      role,
+      environment: { TABLE_NAME: this.table.tableName, ALLOWED_ORIGINS: allowedOrigins.join(',') },
+      description: `Serves the per-user API of ${this.node.path}`,
+    });
+    // Least privilege: item-level reads and writes on this one table, no Scan, no table management.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    // What DynamoDB needs to use the table key for this role's item reads and writes, written out
+    // instead of grantEncryptDecrypt's kms:ReEncrypt* and kms:GenerateDataKey* wildcards.
+    this.key.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
+
+    const outsideVpc =
+      'The handler only calls DynamoDB, CloudWatch Logs and X-Ray, all AWS APIs; inside a VPC it would need a NAT ' +
+      'gateway or interface endpoints (hourly cost) and there is no private resource for it to reach.';
+    const synchronous =
+      'API Gateway invokes the function synchronously and returns its error to the caller, who retries ' +
+      '(001 L2852-2860); a dead-letter queue only receives failed asynchronous invocations and would stay empty.';
+    acknowledge(
+      fn,
+      { id: 'NIST.800.53.R4-LambdaInsideVPC', reason: outsideVpc },
+      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc },
+      { id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc },
+      { id: 'PCI.DSS.321-LambdaInsideVPC', reason: outsideVpc },
+      { id: guardRule('lambda_inside_vpc_check'), reason: outsideVpc },
+      { id: 'Serverless-LambdaDLQ', reason: synchronous },
+      { id: 'NIST.800.53.R5-LambdaDLQ', reason: synchronous },
+      { id: 'HIPAA.Security-LambdaDLQ', reason: synchronous },
+    );
+    const policy = role.node.findChild('DefaultPolicy');
+    acknowledge(policy, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource ' +
+        'narrower than "*" (the X-Ray service authorization reference lists no resource types for them).',
+    });
+    const inline =
+      'The handler permissions (four item-level DynamoDB actions on this table, its key, this log group, X-Ray) are ' +
+      'an inline policy of this one role, deleted with it: the one-to-one case AWS recommends inline policies for.';
+    acknowledge(
+      policy,
+      ...['NIST.800.53.R4', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'].map((pack) => ({
+        id: `${pack}-IAMNoInlinePolicy`,
+        reason: inline,
+      })),
+    );
+    return fn;
+  }
+
+  private configureCloudWatchRole(): void {
+    const role = this.api.node.tryFindChild('CloudWatchRole');
+    if (!role) return;
+    acknowledge(role, {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        'API Gateway writes execution logs through one account-level role; AWS maintains this managed policy for ' +
+        'exactly that role (create and write log groups named API-Gateway-Execution-Logs_*), nothing else.',
+    });
+  }
+
+  private acknowledgeApiFindings(enableWaf: boolean): void {
+    // These findings are about the stage, but acknowledge() duck-types apigateway.Stage and CfnStage
+    // (both have a stageName) as a CDK Stage and refuses them; the API has this one stage only.
+    const stage = this.api;
+    const noCache =
+      "Responses are per user (each carries the caller's own notes); a stage cache keyed without the token could " +
+      "serve one user's data to another, and a cache cluster is billed per hour even when idle.";
+    const noClientCert =
+      'A client certificate lets a backend HTTP server verify calls come from API Gateway; the backend here is a ' +
+      'Lambda function invoked through IAM (resource policy with SourceArn and SourceAccount), so there is no TLS hop to authenticate.';
+    acknowledge(
+      stage,
+      { id: 'NIST.800.53.R4-APIGWCacheEnabledAndEncrypted', reason: noCache },
+      { id: 'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted', reason: noCache },
+      { id: 'HIPAA.Security-APIGWCacheEnabledAndEncrypted', reason: noCache },
+      { id: 'PCI.DSS.321-APIGWCacheEnabledAndEncrypted', reason: noCache },
+      { id: 'NIST.800.53.R4-APIGWSSLEnabled', reason: noClientCert },
+      { id: 'NIST.800.53.R5-APIGWSSLEnabled', reason: noClientCert },
+      { id: 'HIPAA.Security-APIGWSSLEnabled', reason: noClientCert },
+      { id: 'PCI.DSS.321-APIGWSSLEnabled', reason: noClientCert },
+    );
+    if (!enableWaf) {
+      const noWaf =
+        'WAF is off here (the sandbox profile): a web ACL costs $5 a month plus $1 per rule even with no traffic. The ' +
+        'API still requires a Cognito token on every method and is throttled; the production profile adds WAF.';
+      acknowledge(
+        stage,
+        { id: 'AwsSolutions-APIG3', reason: noWaf },
+        { id: 'NIST.800.53.R5-APIGWAssociatedWithWAF', reason: noWaf },
+        { id: 'PCI.DSS.321-APIGWAssociatedWithWAF', reason: noWaf },
+      );
+    }
+  }
+
+  private createWebAcl(removalPolicy: RemovalPolicy, retention: logs.RetentionDays): wafv2.CfnWebACL {
+    const managed = (name: string, priority: number): wafv2.CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+      overrideAction: { none: {} },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: name },
+    });
+    const acl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: {
+        cloudWatchMetricsEnabled: true,
+        sampledRequestsEnabled: true,
+        metricName: 'WebAcl',
+      },
+      rules: [
+        managed('AWSManagedRulesAmazonIpReputationList', 0),
+        managed('AWSManagedRulesCommonRuleSet', 1),
+        managed('AWSManagedRulesKnownBadInputsRuleSet', 2),
+        {
+          // One address may send at most 1,000 requests in 5 minutes, whoever it signs in as.
+          name: 'RatePerIp',
+          priority: 3,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: 1000, aggregateKeyType: 'IP' } },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            sampledRequestsEnabled: true,
+            metricName: 'RatePerIp',
+          },
+        },
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: acl.attrArn,
+    });
+    // WAF only logs to log groups whose name starts with aws-waf-logs-, hence a physical name.
+    const name = `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400, separator: '-' })}`;
+    const wafLogs = new logs.LogGroup(this, 'WebAclLogs', {
+      logGroupName: name,
+      encryptionKey: this.key,
+      retention,
+      removalPolicy,
+    });
+    new wafv2.CfnLoggingConfiguration(this, 'WebAclLogging', {
+      resourceArn: acl.attrArn,
+      // WAF wants the log group ARN without the trailing ':*' that logGroupArn carries.
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: wafLogs.logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      // Requests carry the user's bearer token; a log of tokens would let a log reader call the API.
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }],
+    });
+    return acl;
+  }
+
+  private createAlarms(): cloudwatch.Alarm[] {
+    const stage = this.api.deploymentStage;
+    const period = Duration.minutes(5);
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number) =>
+      notify(
+        new cloudwatch.Alarm(this, id, {
+          alarmDescription: description,
+          metric,
+          threshold,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+        this.alarmTopic,
+      );
+    return [
+      // Average of the 0/1 error metric is the error rate.
+      alarm(
+        'Api5xxAlarm',
+        'More than 1% of API requests failed on the server side (5XX) over 5 minutes: handler, table or integration errors.',
+        stage.metricServerError({ period, statistic: 'Average' }),
+        0.01,
+      ),
+      alarm(
+        'Api4xxAlarm',
+        'More than 10% of API requests were rejected (4XX) over 5 minutes: expired tokens, missing scopes, bad bodies or throttling (429).',
+        stage.metricClientError({ period, statistic: 'Average' }),
+        0.1,
+      ),
+      alarm(
+        'ApiLatencyAlarm',
+        'p99 API latency above 2 seconds over 5 minutes (the integration times out at 29 s).',
+        stage.metricLatency({ period, statistic: 'p99' }),
+        2000,
+      ),
+      alarm(
+        'HandlerErrorsAlarm',
+        'The API handler threw errors (unhandled exceptions or timeouts) in the last 5 minutes.',
+        this.handler.metricErrors({ period, statistic: 'Sum' }),
+        0,
+      ),
+      alarm(
+        'HandlerThrottlesAlarm',
+        'The API handler was throttled (reserved concurrency reached): callers got 5XX errors.',
+        this.handler.metricThrottles({ period, statistic: 'Sum' }),
+        0,
+      ),
+    ];
+  }
+}
+
+function defaultScopeFor(method: string): string {
+  return method === 'GET' ? 'read' : 'write';
+}
+
+/** `https://app.example.com/callback` -> `https://app.example.com`. */
+export function originsOf(urls: string[]): string[] {
+  return [...new Set(urls.filter((u) => !Token.isUnresolved(u)).map((u) => new URL(u).origin))];
+}
+
+const LOCALHOST = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?(\/.*)?$/;
+
+function validateUrl(prop: string, url: string): void {
+  if (Token.isUnresolved(url)) return;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new PropValidationError(CONSTRUCT, prop, `'${url}' is not an absolute URL.`);
+  }
+  if (parsed.protocol === 'https:' || LOCALHOST.test(url)) {
+    if (parsed.hash) {
+      throw new PropValidationError(
+        CONSTRUCT,
+        prop,
+        `'${url}' must not contain a fragment (#); OAuth 2.0 redirect URIs cannot.`,
+      );
+    }
+    return;
+  }
+  throw new PropValidationError(
+    CONSTRUCT,
+    prop,
+    `'${url}' must use https://, or http://localhost or http://127.0.0.1 for local development; Cognito sends ` +
+      'the authorization code to this URL and rejects plain http elsewhere (OAuth 2.0 security rules).',
+  );
+}
+
+function validateProps(props: CognitoProtectedApiProps, routes: ApiRoute[], scopes: ApiScope[]): void {
+  const prefix = props.domainPrefix;
+  if (!Token.isUnresolved(prefix)) {
+    validatePattern(
+      CONSTRUCT,
+      'domainPrefix',
+      prefix,
+      /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+      'must be 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen (Cognito domain prefix rules)',
+    );
+    const reserved = ['aws', 'amazon', 'cognito'].find((w) => prefix.includes(w));
+    if (reserved) {
+      throw new PropValidationError(
+        CONSTRUCT,
+        'domainPrefix',
+        `'${prefix}' contains the reserved word '${reserved}'; Cognito rejects prefixes containing aws, amazon or cognito.`,
+      );
+    }
+  }
+  if (!props.callbackUrls || props.callbackUrls.length === 0) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'callbackUrls',
+      'give at least one URL Cognito may redirect to after sign-in (the authorization code grant needs one); received none.',
+    );
+  }
+  props.callbackUrls.forEach((u, i) => validateUrl(`callbackUrls[${i}]`, u));
+  (props.logoutUrls ?? []).forEach((u, i) => validateUrl(`logoutUrls[${i}]`, u));
+  (props.allowedOrigins ?? []).forEach((o, i) => {
+    if (o === '*') {
+      throw new PropValidationError(
+        CONSTRUCT,
+        `allowedOrigins[${i}]`,
+        "'*' would let any website call the API with a user's token; list the app's own origins (004 L868-873).",
+      );
+    }
+    validateUrl(`allowedOrigins[${i}]`, o);
+  });
+  if (props.allowGuests && !props.createIdentityPool) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'allowGuests',
+      'is true but createIdentityPool is not; guests get credentials from an identity pool (000 L6). Set createIdentityPool: true.',
+    );
+  }
+
+  validatePattern(
+    CONSTRUCT,
+    'resourceServerIdentifier',
+    props.resourceServerIdentifier,
+    /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/,
+    'must be 1-256 printable characters without spaces, quotes or backslashes (Cognito resource server identifier)',
+  );
+  if (scopes.length === 0) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'scopes',
+      'give at least one scope; every method requires one. Received none.',
+    );
+  }
+  const names = new Set<string>();
+  scopes.forEach((s, i) => {
+    validatePattern(
+      CONSTRUCT,
+      `scopes[${i}].name`,
+      s.name,
+      /^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,30}$/,
+      'must be 1-30 printable characters without spaces, quotes, slashes or backslashes (Cognito scope names)',
+    );
+    if (names.has(s.name)) {
+      throw new PropValidationError(CONSTRUCT, `scopes[${i}].name`, `'${s.name}' is defined twice.`);
+    }
+    names.add(s.name);
+  });
+
+  if (routes.length === 0) {
+    throw new PropValidationError(CONSTRUCT, 'routes', 'give at least one route; received none.');
+  }
+  const seen = new Set<string>();
+  routes.forEach((r, i) => {
+    const method = r.method.toUpperCase();
+    if (!(ROUTE_METHODS as readonly string[]).includes(method)) {
+      throw new PropValidationError(
+        CONSTRUCT,
+        `routes[${i}].method`,
+        `must be one of ${ROUTE_METHODS.join(', ')}; received '${r.method}' (OPTIONS is the CORS preflight the construct adds itself).`,
+      );
+    }
+    validatePattern(
+      CONSTRUCT,
+      `routes[${i}].path`,
+      r.path,
+      /^(\/([A-Za-z0-9._-]+|\{[A-Za-z0-9._-]+\}))+$/,
+      "must start with '/' and have segments of letters, digits, '.', '_', '-' or {parameter}, e.g. /notes/{noteId}",
+    );
+    const key = `${method} ${r.path}`;
+    if (seen.has(key)) throw new PropValidationError(CONSTRUCT, `routes[${i}]`, `${key} is defined twice.`);
+    seen.add(key);
+    const scopeName = r.scope ?? defaultScopeFor(method);
+    if (!names.has(scopeName)) {
+      throw new PropValidationError(
+        CONSTRUCT,
+        `routes[${i}].scope`,
+        `${key} requires scope '${scopeName}', which the resource server does not define (defined: ${[...names].join(', ')}). ` +
+          'No token could ever carry it, so every call would be rejected with 401.',
+      );
+    }
+  });
+
+  validateInteger(CONSTRUCT, 'memorySize', props.memorySize, 128, 10240, 'MiB', {
+    because: 'Lambda memory limits',
+  });
+  validateDuration(CONSTRUCT, 'timeout', props.timeout, Duration.seconds(1), Duration.seconds(29), {
+    because:
+      'API Gateway REST integrations time out after 29 seconds (002 L1677); a longer function timeout only bills work nobody waits for',
+  });
+  validateInteger(
+    CONSTRUCT,
+    'reservedConcurrentExecutions',
+    props.reservedConcurrentExecutions,
+    1,
+    1000,
+    '',
+    {
+      because: 'default Lambda account concurrency is 1,000 (002 L1434); 0 would throttle every request',
+    },
+  );
+  validateRangeInt(
+    'throttlingRateLimit',
+    props.throttlingRateLimit,
+    1,
+    10000,
+    'the default account limit is 10,000 requests per second per Region',
+  );
+  validateRangeInt(
+    'throttlingBurstLimit',
+    props.throttlingBurstLimit,
+    1,
+    5000,
+    'the default account burst is 5,000 requests per Region',
+  );
+  const rate = props.throttlingRateLimit ?? 50;
+  const burst = props.throttlingBurstLimit ?? 100;
+  if (!Token.isUnresolved(rate) && !Token.isUnresolved(burst) && burst < rate) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'throttlingBurstLimit',
+      `must be at least throttlingRateLimit (${rate}); received ${burst}. The burst is the size of the token bucket ` +
+        'refilled at the rate: a bucket smaller than one second of refill throttles traffic below the rate you set.',
+    );
+  }
+  validateInteger(CONSTRUCT, 'dailyQuota', props.dailyQuota, 1, 1_000_000_000, 'requests');
+}
+
+function validateRangeInt(
+  prop: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+  because: string,
+): void {
+  validateInteger(CONSTRUCT, prop, value, min, max, '', { because });
+}

@@ -1,0 +1,214 @@
+// The notes API behind API Gateway (Lambda proxy integration). Runtime code: never imports aws-cdk-lib.
+//
+// Every item is keyed by the caller's Cognito `sub`, read from the claims the user-pool authorizer
+// verified (event.requestContext.authorizer.claims). The partition key is never taken from the path,
+// the query string or the body, so one user cannot name another user's notes (002 L1669-1675: with a
+// Cognito authorizer, authorization of the data itself is the backend's job).
+import { randomUUID } from 'crypto';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+
+/** Longest title and body the API accepts (the API Gateway model enforces the same limits). */
+export const MAX_TITLE_LENGTH = 200;
+export const MAX_BODY_LENGTH = 10_000;
+/** Most notes one list call returns. */
+export const LIST_LIMIT = 100;
+
+/** One stored note, as the API returns it (the owner's `sub` stays server-side). */
+export interface Note {
+  readonly noteId: string;
+  readonly title: string;
+  readonly body: string;
+  readonly createdAt: string;
+}
+
+/** What the handler needs; tests pass a client pointed at a local DynamoDB-compatible server. */
+export interface NotesDependencies {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Origins that get an Access-Control-Allow-Origin header (the Lambda proxy must send CORS headers itself). */
+  readonly allowedOrigins: string[];
+  readonly now?: () => Date;
+  readonly newId?: () => string;
+}
+
+/** A client error the handler turns into a 4XX response with this message. */
+export class HttpError extends Error {
+  constructor(
+    public readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Validates a create-note body; throws HttpError(400) naming the field that is wrong. */
+export function parseNewNote(raw: string | null): { title: string; body: string } {
+  if (raw === null || raw.trim() === '')
+    throw new HttpError(400, 'request body is required: {"title": "...", "body": "..."}');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new HttpError(400, 'request body must be a JSON object with "title" and "body"');
+  }
+  const o = parsed as Record<string, unknown>;
+  const unknownFields = Object.keys(o).filter((k) => k !== 'title' && k !== 'body');
+  if (unknownFields.length > 0) {
+    throw new HttpError(400, `unknown field(s): ${unknownFields.join(', ')}; allowed: title, body`);
+  }
+  if (typeof o.title !== 'string' || o.title.trim().length === 0 || o.title.length > MAX_TITLE_LENGTH) {
+    throw new HttpError(
+      400,
+      `field 'title' must be a non-empty string of at most ${MAX_TITLE_LENGTH} characters`,
+    );
+  }
+  const body = o.body ?? '';
+  if (typeof body !== 'string' || body.length > MAX_BODY_LENGTH) {
+    throw new HttpError(400, `field 'body' must be a string of at most ${MAX_BODY_LENGTH} characters`);
+  }
+  return { title: o.title, body };
+}
+
+/** The caller's user id, from the claims API Gateway's Cognito authorizer verified. */
+export function callerSub(event: APIGatewayProxyEvent): string {
+  const claims = event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined;
+  const sub = claims?.sub;
+  // Unreachable behind the authorizer; refusing is safer than reading or writing a shared partition.
+  if (typeof sub !== 'string' || sub.length === 0) throw new HttpError(401, 'no authenticated user');
+  return sub;
+}
+
+function noteIdOf(event: APIGatewayProxyEvent): string {
+  const id = event.pathParameters?.noteId ?? '';
+  if (!UUID.test(id)) throw new HttpError(400, `noteId must be a lowercase UUID; received '${id}'`);
+  return id;
+}
+
+function toNote(item: Record<string, unknown>): Note {
+  return {
+    noteId: String(item.noteId),
+    title: String(item.title),
+    body: String(item.body ?? ''),
+    createdAt: String(item.createdAt),
+  };
+}
+
+/** Builds the handler over its dependencies. */
+export function createHandler(
+  deps: NotesDependencies,
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  const now = deps.now ?? (() => new Date());
+  const newId = deps.newId ?? randomUUID;
+
+  const route = async (event: APIGatewayProxyEvent): Promise<{ statusCode: number; body?: unknown }> => {
+    const userId = callerSub(event);
+    const key = `${event.httpMethod} ${event.resource}`;
+    switch (key) {
+      case 'GET /notes': {
+        const out = await deps.client.send(
+          new QueryCommand({
+            TableName: deps.tableName,
+            KeyConditionExpression: 'userId = :u',
+            ExpressionAttributeValues: { ':u': userId },
+            Limit: LIST_LIMIT,
+          }),
+        );
+        return { statusCode: 200, body: { notes: (out.Items ?? []).map(toNote) } };
+      }
+      case 'POST /notes': {
+        const input = parseNewNote(event.body);
+        const note: Note = { noteId: newId(), ...input, createdAt: now().toISOString() };
+        await deps.client.send(
+          new PutCommand({
+            TableName: deps.tableName,
+            Item: { userId, ...note },
+            ConditionExpression: 'attribute_not_exists(noteId)',
+          }),
+        );
+        return { statusCode: 201, body: note };
+      }
+      case 'GET /notes/{noteId}': {
+        const noteId = noteIdOf(event);
+        const out = await deps.client.send(
+          new GetCommand({ TableName: deps.tableName, Key: { userId, noteId } }),
+        );
+        if (!out.Item) throw new HttpError(404, `note ${noteId} not found`);
+        return { statusCode: 200, body: toNote(out.Item) };
+      }
+      case 'DELETE /notes/{noteId}': {
+        const noteId = noteIdOf(event);
+        try {
+          await deps.client.send(
+            new DeleteCommand({
+              TableName: deps.tableName,
+              Key: { userId, noteId },
+              // Another user's note id lands in a different partition (their sub), so it does not
+              // exist here: the caller gets 404, never a delete of someone else's item.
+              ConditionExpression: 'attribute_exists(noteId)',
+            }),
+          );
+        } catch (e) {
+          if (
+            e instanceof ConditionalCheckFailedException ||
+            (e as Error).name === 'ConditionalCheckFailedException'
+          ) {
+            throw new HttpError(404, `note ${noteId} not found`);
+          }
+          throw e;
+        }
+        return { statusCode: 204 };
+      }
+      default:
+        throw new HttpError(404, `no route ${key}`);
+    }
+  };
+
+  return async (event) => {
+    const origin = event.headers?.origin ?? event.headers?.Origin;
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    if (origin && deps.allowedOrigins.includes(origin)) {
+      headers['Access-Control-Allow-Origin'] = origin;
+      headers.Vary = 'Origin';
+    }
+    try {
+      const result = await route(event);
+      return {
+        statusCode: result.statusCode,
+        headers,
+        body: result.body === undefined ? '' : JSON.stringify(result.body),
+      };
+    } catch (e) {
+      if (e instanceof HttpError) {
+        return { statusCode: e.statusCode, headers, body: JSON.stringify({ message: e.message }) };
+      }
+      // Log the detail for the operator; the caller gets no internals.
+      console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: String(e) }));
+      return { statusCode: 500, headers, body: JSON.stringify({ message: 'internal error' }) };
+    }
+  };
+}
+
+let cached: ((event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>) | undefined;
+
+/** Lambda entry point: the client is created once per execution environment and reused (002 L1429). */
+export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  cached ??= createHandler({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    tableName: process.env.TABLE_NAME ?? '',
+    allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '').split(',').filter((o) => o.length > 0),
+  });
+  return cached(event);
+}

@@ -1,0 +1,406 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CognitoApiStack } from '../../lib/cognito-api/cognito-api-stack';
+import { Profile } from '../../lib/core/profile';
+import { PATTERN_STACKS } from '../../lib/stacks/reference-app';
+import { testApp } from '../support/app';
+import { expectNagClean } from '../support/compliance';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+
+const stacks = {} as Record<Profile, CognitoApiStack>;
+const templates = {} as Record<Profile, Template>;
+
+beforeAll(() => {
+  for (const profile of ['sandbox', 'production'] as const) {
+    stacks[profile] = new CognitoApiStack(testApp({ profile }), 'RefArch-CognitoApi', { profile });
+    templates[profile] = Template.fromStack(stacks[profile]);
+  }
+});
+
+const resources = (t: Template, type: string) =>
+  Object.entries(t.findResources(type)) as [string, Resource][];
+
+test('is registered in the reference app as RefArch-CognitoApi', () => {
+  const entry = PATTERN_STACKS.find((e) => e.stackId === 'RefArch-CognitoApi');
+  expect(entry?.folder).toBe('cognito-api');
+  expect(entry?.create(testApp(), 'RefArch-CognitoApi', 'sandbox')).toBeInstanceOf(CognitoApiStack);
+  // A learner whose default prefix is taken passes their own: -c cognitoDomainPrefix=...
+  const own = entry!.create(
+    testApp({ cognitoDomainPrefix: 'my-own-notes' }),
+    'RefArch-CognitoApi',
+    'sandbox',
+  );
+  Template.fromStack(own).hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'my-own-notes' });
+});
+
+describe.each(['sandbox', 'production'] as const)('%s: every method is authorized', (profile) => {
+  test('non-OPTIONS methods use the Cognito authorizer with the read scope on GET, write otherwise', () => {
+    const t = templates[profile];
+    const [authorizerId] = Object.keys(t.findResources('AWS::ApiGateway::Authorizer'));
+    const methods = resources(t, 'AWS::ApiGateway::Method').filter(
+      ([, m]) => m.Properties.HttpMethod !== 'OPTIONS',
+    );
+    expect(methods.map(([, m]) => m.Properties.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'GET', 'POST']);
+    for (const [, m] of methods) {
+      const scope = m.Properties.HttpMethod === 'GET' ? 'notes/read' : 'notes/write';
+      expect(m.Properties).toMatchObject({
+        AuthorizationType: 'COGNITO_USER_POOLS',
+        AuthorizerId: { Ref: authorizerId },
+        AuthorizationScopes: [scope],
+      });
+    }
+  });
+
+  test('OPTIONS (CORS preflight) methods carry no authorizer and no scopes', () => {
+    const options = resources(templates[profile], 'AWS::ApiGateway::Method').filter(
+      ([, m]) => m.Properties.HttpMethod === 'OPTIONS',
+    );
+    expect(options).toHaveLength(3);
+    for (const [, m] of options) {
+      expect(m.Properties.AuthorizationType).toBe('NONE');
+      expect(m.Properties.AuthorizerId).toBeUndefined();
+      expect(m.Properties.AuthorizationScopes).toBeUndefined();
+    }
+  });
+
+  test('the authorizer reads the Authorization header and trusts this user pool', () => {
+    const t = templates[profile];
+    const [poolId] = Object.keys(t.findResources('AWS::Cognito::UserPool'));
+    t.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'COGNITO_USER_POOLS',
+      IdentitySource: 'method.request.header.Authorization',
+      ProviderARNs: [{ 'Fn::GetAtt': [poolId, 'Arn'] }],
+    });
+  });
+
+  test('CORS preflight allows only the configured origin', () => {
+    const options = resources(templates[profile], 'AWS::ApiGateway::Method').filter(
+      ([, m]) => m.Properties.HttpMethod === 'OPTIONS',
+    );
+    for (const [, m] of options) {
+      expect(JSON.stringify(m.Properties.Integration)).toContain(
+        `"method.response.header.Access-Control-Allow-Origin":"'http://localhost:3000'"`,
+      );
+    }
+  });
+});
+
+describe('Cognito', () => {
+  test('user pool: admin-created users, email sign-in verified, strong passwords, TOTP only, email recovery', () => {
+    templates.sandbox.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      UsernameAttributes: ['email'],
+      AutoVerifiedAttributes: ['email'],
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+          TemporaryPasswordValidityDays: 3,
+        },
+      },
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
+    });
+  });
+
+  test('sandbox: MFA optional, Essentials plan, no deletion protection, deleted with the stack', () => {
+    const [[, pool]] = resources(templates.sandbox, 'AWS::Cognito::UserPool');
+    expect(pool.Properties).toMatchObject({ MfaConfiguration: 'OPTIONAL', UserPoolTier: 'ESSENTIALS' });
+    expect(pool.Properties.DeletionProtection).toBe('INACTIVE');
+    expect(pool.DeletionPolicy).toBe('Delete');
+  });
+
+  test('production: MFA required, Plus plan with threat protection enforced, deletion protection, retained', () => {
+    const [[, pool]] = resources(templates.production, 'AWS::Cognito::UserPool');
+    expect(pool.Properties).toMatchObject({
+      MfaConfiguration: 'ON',
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+      DeletionProtection: 'ACTIVE',
+    });
+    expect(pool.DeletionPolicy).toBe('Retain');
+  });
+
+  test('SPA client: no secret, code grant only, SRP (no USER_PASSWORD), resource-server scopes, localhost callback', () => {
+    const [[, client]] = resources(templates.sandbox, 'AWS::Cognito::UserPoolClient');
+    expect(client.Properties).toMatchObject({
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      CallbackURLs: ['http://localhost:3000/callback'],
+      LogoutURLs: ['http://localhost:3000/'],
+      SupportedIdentityProviders: ['COGNITO'],
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+    });
+    const scopes = JSON.stringify(client.Properties.AllowedOAuthScopes);
+    expect(scopes).toContain('/read');
+    expect(scopes).toContain('/write');
+    expect(scopes).toContain('openid');
+    expect(JSON.stringify(client.Properties)).not.toContain('USER_PASSWORD_AUTH');
+  });
+
+  test('resource server with read and write scopes; managed login (v2) domain with a branding style', () => {
+    const t = templates.sandbox;
+    t.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+      Identifier: 'notes',
+      Scopes: [
+        { ScopeName: 'read', ScopeDescription: Match.anyValue() },
+        { ScopeName: 'write', ScopeDescription: Match.anyValue() },
+      ],
+    });
+    t.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      Domain: { 'Fn::Join': ['', ['refarch-notes-sandbox-', { Ref: 'AWS::AccountId' }]] },
+      ManagedLoginVersion: 2,
+    });
+    t.hasResourceProperties('AWS::Cognito::ManagedLoginBranding', { UseCognitoProvidedValues: true });
+  });
+
+  test('identity pool: no guests, no classic flow; the signed-in role trusts only this pool and authenticated identities', () => {
+    const t = templates.sandbox;
+    const [[poolId]] = resources(t, 'AWS::Cognito::IdentityPool');
+    t.hasResourceProperties('AWS::Cognito::IdentityPool', {
+      AllowUnauthenticatedIdentities: false,
+      AllowClassicFlow: false,
+    });
+    t.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Principal: { Federated: 'cognito-identity.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'cognito-identity.amazonaws.com:aud': { Ref: poolId } },
+              'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' },
+            },
+          }),
+        ],
+      },
+    });
+    // Least privilege: the identity pool roles get no permissions until the caller grants some.
+    const policies = resources(t, 'AWS::IAM::Policy').map(([, p]) => JSON.stringify(p.Properties.Roles));
+    expect(policies.join()).not.toContain('IdentityPool');
+  });
+});
+
+describe('REST API', () => {
+  test('regional, JSON access logs to a KMS-encrypted log group, INFO execution logs without bodies, X-Ray, throttling', () => {
+    const t = templates.sandbox;
+    t.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+    const [[, stage]] = resources(t, 'AWS::ApiGateway::Stage');
+    expect(stage.Properties).toMatchObject({
+      StageName: 'v1',
+      TracingEnabled: true,
+      AccessLogSetting: { DestinationArn: expect.anything(), Format: expect.any(String) },
+      MethodSettings: [
+        {
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          LoggingLevel: 'INFO',
+          DataTraceEnabled: false,
+          MetricsEnabled: true,
+          ThrottlingRateLimit: 10,
+          ThrottlingBurstLimit: 20,
+        },
+      ],
+    });
+    const format = JSON.parse((stage.Properties.AccessLogSetting as { Format: string }).Format);
+    expect(format).toHaveProperty('requestId');
+    for (const [, lg] of resources(t, 'AWS::Logs::LogGroup')) {
+      expect(lg.Properties.KmsKeyId).toBeDefined();
+      expect(lg.Properties.RetentionInDays).toBe(365);
+    }
+  });
+
+  test('production stage throttles at 100 rps / 200 burst', () => {
+    templates.production.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })],
+    });
+  });
+
+  test('bodies and path parameters are validated; POST /notes has a JSON-schema model', () => {
+    const t = templates.sandbox;
+    const [[validatorId]] = resources(t, 'AWS::ApiGateway::RequestValidator');
+    t.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+    const [[modelId, model]] = resources(t, 'AWS::ApiGateway::Model');
+    expect(model.Properties).toMatchObject({
+      ContentType: 'application/json',
+      Schema: {
+        type: 'object',
+        required: ['title'],
+        additionalProperties: false,
+        properties: { title: { type: 'string', minLength: 1, maxLength: 200 } },
+      },
+    });
+    const methods = resources(t, 'AWS::ApiGateway::Method').filter(
+      ([, m]) => m.Properties.HttpMethod !== 'OPTIONS',
+    );
+    for (const [, m] of methods) expect(m.Properties.RequestValidatorId).toEqual({ Ref: validatorId });
+    const post = methods.find(([, m]) => m.Properties.HttpMethod === 'POST')![1];
+    expect(post.Properties.RequestModels).toEqual({ 'application/json': { Ref: modelId } });
+    const withId = methods.filter(([, m]) =>
+      JSON.stringify(m.Properties.RequestParameters ?? {}).includes('noteId'),
+    );
+    expect(withId).toHaveLength(2);
+  });
+
+  test('usage plan on the stage with the stage limits and a daily quota', () => {
+    templates.sandbox.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: 10, BurstLimit: 20 },
+      Quota: { Limit: 10000, Period: 'DAY' },
+      ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
+    });
+  });
+
+  test('execution logging works on a fresh account: the account-level CloudWatch role is created and kept', () => {
+    for (const t of [templates.sandbox, templates.production]) {
+      const [[roleId, role]] = resources(t, 'AWS::IAM::Role').filter(([id]) => id.includes('CloudWatchRole'));
+      expect(role.DeletionPolicy).toBe('Retain');
+      t.hasResourceProperties('AWS::ApiGateway::Account', {
+        CloudWatchRoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      });
+    }
+  });
+
+  test('invoke permissions name the API method and the account', () => {
+    const perms = resources(templates.sandbox, 'AWS::Lambda::Permission');
+    expect(perms).toHaveLength(4); // one per method; no test-invoke permissions
+    for (const [, p] of perms) {
+      expect(p.Properties).toMatchObject({
+        Principal: 'apigateway.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+        SourceArn: expect.anything(),
+      });
+    }
+  });
+
+  test('sandbox has no WAF; production puts a web ACL with AWS managed rules on the stage and logs it without tokens', () => {
+    templates.sandbox.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    const t = templates.production;
+    const [[aclId, acl]] = resources(t, 'AWS::WAFv2::WebACL');
+    expect(acl.Properties.Scope).toBe('REGIONAL');
+    const rules = acl.Properties.Rules as { Name: string }[];
+    expect(rules.map((r) => r.Name)).toEqual([
+      'AWSManagedRulesAmazonIpReputationList',
+      'AWSManagedRulesCommonRuleSet',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+      'RatePerIp',
+    ]);
+    const [[stageId]] = resources(t, 'AWS::ApiGateway::Stage');
+    const [[, association]] = resources(t, 'AWS::WAFv2::WebACLAssociation');
+    expect(association.Properties.WebACLArn).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
+    expect(JSON.stringify(association.Properties.ResourceArn)).toContain(stageId);
+    t.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+      RedactedFields: [{ SingleHeader: { Name: 'authorization' } }],
+    });
+    t.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),
+    });
+  });
+});
+
+describe('backend', () => {
+  test('Node 24 function with explicit memory, timeout, X-Ray and reserved concurrency per profile', () => {
+    for (const [profile, reserved] of [
+      ['sandbox', 5],
+      ['production', 50],
+    ] as const) {
+      templates[profile].hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        MemorySize: 256,
+        Timeout: 10,
+        TracingConfig: { Mode: 'Active' },
+        ReservedConcurrentExecutions: reserved,
+        Environment: {
+          Variables: { TABLE_NAME: Match.anyValue(), ALLOWED_ORIGINS: 'http://localhost:3000' },
+        },
+      });
+    }
+  });
+
+  test('the handler may only get, put, delete and query items of its table (no Scan, no table admin)', () => {
+    const t = templates.sandbox;
+    const [[tableId]] = resources(t, 'AWS::DynamoDB::Table');
+    const policy = resources(t, 'AWS::IAM::Policy').find(([id]) => id.includes('HandlerRole'))![1];
+    const statements = (
+      policy.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }
+    ).Statement;
+    const dynamo = statements.filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
+    expect(dynamo).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+      }),
+    ]);
+    expect(JSON.stringify(statements)).not.toContain('kms:ReEncrypt*');
+  });
+
+  test('table keyed by user then note, PITR, KMS; sandbox deletes it, production protects and keeps it', () => {
+    const base = {
+      KeySchema: [
+        { AttributeName: 'userId', KeyType: 'HASH' },
+        { AttributeName: 'noteId', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() },
+    };
+    const [[, sb]] = resources(templates.sandbox, 'AWS::DynamoDB::Table');
+    expect(sb.Properties).toMatchObject({ ...base, DeletionProtectionEnabled: false });
+    expect(sb.DeletionPolicy).toBe('Delete');
+    const [[, prod]] = resources(templates.production, 'AWS::DynamoDB::Table');
+    expect(prod.Properties).toMatchObject({ ...base, DeletionProtectionEnabled: true });
+    expect(prod.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('alarms', () => {
+  test('4XX/5XX rates, latency on the stage; errors and throttles on the function; all notify the alarm topic', () => {
+    const t = templates.sandbox;
+    const [[topicId]] = resources(t, 'AWS::SNS::Topic');
+    const alarms = resources(t, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(alarms.map((a) => a.MetricName)).toEqual([
+      '5XXError',
+      '4XXError',
+      'Latency',
+      'Errors',
+      'Throttles',
+    ]);
+    for (const a of alarms.slice(0, 3)) {
+      expect((a.Dimensions as { Name: string }[]).map((d) => d.Name).sort()).toEqual(['ApiName', 'Stage']);
+    }
+    for (const a of alarms.slice(3)) {
+      expect((a.Dimensions as { Name: string }[]).map((d) => d.Name)).toEqual(['FunctionName']);
+    }
+    for (const a of alarms) {
+      expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(a.OKActions).toEqual([{ Ref: topicId }]);
+    }
+  });
+});
+
+describe('sandbox profile', () => {
+  test('nothing stateful is retained except the account-level API Gateway logging role', () => {
+    const retained = Object.entries(templates.sandbox.toJSON().Resources as Record<string, Resource>)
+      .filter(([, r]) => r.DeletionPolicy === 'Retain')
+      .map(([, r]) => r.Type);
+    expect(retained.sort()).toEqual(['AWS::ApiGateway::Account', 'AWS::IAM::Role']);
+  });
+
+  test('all six nag packs are clean', () => expectNagClean(stacks.sandbox));
+
+  test('snapshot', () => expect(templates.sandbox.toJSON()).toMatchSnapshot());
+});
+
+describe('production profile', () => {
+  test('all six nag packs are clean', () => expectNagClean(stacks.production));
+
+  test('snapshot', () => expect(templates.production.toJSON()).toMatchSnapshot());
+});

@@ -1,0 +1,204 @@
+// The notes handler against a real DynamoDB-compatible server (dynalite on 127.0.0.1, random port).
+import { AddressInfo } from 'net';
+import { Server } from 'http';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { callerSub, createHandler, parseNewNote } from '../../lib/cognito-api/runtime/notes';
+
+// dynalite ships no types: a factory returning an http.Server.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (options: { createTableMs: number }) => Server;
+
+const TABLE = 'notes-test';
+const ALICE = '11111111-aaaa-4aaa-8aaa-111111111111';
+const BOB = '22222222-bbbb-4bbb-8bbb-222222222222';
+const ORIGIN = 'http://localhost:3000';
+
+let server: Server;
+let raw: DynamoDBClient;
+let doc: DynamoDBDocumentClient;
+let handle: (e: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+beforeAll(async () => {
+  server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  raw = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  doc = DynamoDBDocumentClient.from(raw);
+  // The same key schema the construct gives the table.
+  await raw.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'userId', AttributeType: 'S' },
+        { AttributeName: 'noteId', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'userId', KeyType: 'HASH' },
+        { AttributeName: 'noteId', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  handle = createHandler({ client: doc, tableName: TABLE, allowedOrigins: [ORIGIN] });
+});
+
+afterAll(async () => {
+  raw?.destroy();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+});
+
+/** An API Gateway proxy event as the Cognito authorizer passes it on (claims of a verified token). */
+function event(
+  sub: string | undefined,
+  method: string,
+  resource: string,
+  opts: { noteId?: string; body?: string | null; origin?: string } = {},
+): APIGatewayProxyEvent {
+  return {
+    httpMethod: method,
+    resource,
+    path: resource.replace('{noteId}', opts.noteId ?? ''),
+    pathParameters: opts.noteId !== undefined ? { noteId: opts.noteId } : null,
+    headers: opts.origin ? { origin: opts.origin } : {},
+    body: opts.body ?? null,
+    requestContext: {
+      authorizer: sub === undefined ? undefined : { claims: { sub, scope: 'notes/read notes/write' } },
+    },
+  } as unknown as APIGatewayProxyEvent;
+}
+
+const json = (r: APIGatewayProxyResult) => JSON.parse(r.body);
+
+async function create(sub: string, title: string): Promise<string> {
+  const r = await handle(
+    event(sub, 'POST', '/notes', { body: JSON.stringify({ title, body: `${title} text` }) }),
+  );
+  expect(r.statusCode).toBe(201);
+  return json(r).noteId;
+}
+
+describe('per-user isolation', () => {
+  let aliceNote: string;
+  let bobNote: string;
+
+  beforeAll(async () => {
+    aliceNote = await create(ALICE, 'alice-1');
+    await create(ALICE, 'alice-2');
+    bobNote = await create(BOB, 'bob-1');
+  });
+
+  test('each user lists only their own notes', async () => {
+    const alice = json(await handle(event(ALICE, 'GET', '/notes')));
+    const bob = json(await handle(event(BOB, 'GET', '/notes')));
+    expect(alice.notes.map((n: { title: string }) => n.title).sort()).toEqual(['alice-1', 'alice-2']);
+    expect(bob.notes.map((n: { title: string }) => n.title)).toEqual(['bob-1']);
+    // The owner's sub stays server-side.
+    expect(JSON.stringify(alice)).not.toContain(ALICE);
+  });
+
+  test("a user gets their own note, and 404 for another user's note id", async () => {
+    const own = await handle(event(ALICE, 'GET', '/notes/{noteId}', { noteId: aliceNote }));
+    expect(own.statusCode).toBe(200);
+    expect(json(own)).toMatchObject({ noteId: aliceNote, title: 'alice-1', body: 'alice-1 text' });
+
+    const stolen = await handle(event(BOB, 'GET', '/notes/{noteId}', { noteId: aliceNote }));
+    expect(stolen.statusCode).toBe(404);
+    expect(json(stolen).message).toBe(`note ${aliceNote} not found`);
+  });
+
+  test("a user cannot delete another user's note: 404, and the note is still there", async () => {
+    const attempt = await handle(event(BOB, 'DELETE', '/notes/{noteId}', { noteId: aliceNote }));
+    expect(attempt.statusCode).toBe(404);
+    const stored = await doc.send(
+      new GetCommand({ TableName: TABLE, Key: { userId: ALICE, noteId: aliceNote } }),
+    );
+    expect(stored.Item?.title).toBe('alice-1');
+  });
+
+  test('a user deletes their own note (204), then it is gone (404 on get and on a second delete)', async () => {
+    const del = await handle(event(BOB, 'DELETE', '/notes/{noteId}', { noteId: bobNote }));
+    expect(del.statusCode).toBe(204);
+    expect(del.body).toBe('');
+    expect((await handle(event(BOB, 'GET', '/notes/{noteId}', { noteId: bobNote }))).statusCode).toBe(404);
+    expect((await handle(event(BOB, 'DELETE', '/notes/{noteId}', { noteId: bobNote }))).statusCode).toBe(404);
+  });
+
+  test('a request without verified claims is refused (401) and touches no partition', async () => {
+    const r = await handle(event(undefined, 'GET', '/notes'));
+    expect(r.statusCode).toBe(401);
+    expect(json(r).message).toBe('no authenticated user');
+    expect(() => callerSub(event('', 'GET', '/notes'))).toThrow('no authenticated user');
+  });
+});
+
+describe('bad input', () => {
+  test.each(
+    (
+      [
+        [null, 'request body is required'],
+        ['{not json', 'request body is not valid JSON'],
+        ['[1,2]', 'request body must be a JSON object with "title" and "body"'],
+        ['{"body":"x"}', "field 'title' must be a non-empty string of at most 200 characters"],
+        ['{"title":"   "}', "field 'title' must be a non-empty string"],
+        [
+          `{"title":"<201 x>"}`.replace('<201 x>', 'x'.repeat(201)),
+          "field 'title' must be a non-empty string of at most 200",
+        ],
+        ['{"title":"t","body":42}', "field 'body' must be a string of at most 10000 characters"],
+        ['{"title":"t","owner":"someone-else"}', 'unknown field(s): owner; allowed: title, body'],
+      ] as [string | null, string][]
+    ).map(([body, message]) => ({ body, message })),
+  )('bad POST body -> 400 "$message"', async ({ body, message }) => {
+    const r = await handle(event(ALICE, 'POST', '/notes', { body }));
+    expect(r.statusCode).toBe(400);
+    expect(json(r).message).toContain(message);
+  });
+
+  test('a body cannot choose the owner: userId in the body is rejected, never stored', () => {
+    expect(() => parseNewNote('{"title":"t","userId":"x"}')).toThrow('unknown field(s): userId');
+  });
+
+  test('a note id that is not a UUID -> 400 naming the value', async () => {
+    const r = await handle(event(ALICE, 'GET', '/notes/{noteId}', { noteId: 'ALL' }));
+    expect(r.statusCode).toBe(400);
+    expect(json(r).message).toBe("noteId must be a lowercase UUID; received 'ALL'");
+  });
+
+  test('a missing note -> 404', async () => {
+    const r = await handle(
+      event(ALICE, 'GET', '/notes/{noteId}', { noteId: '00000000-0000-4000-8000-000000000000' }),
+    );
+    expect(r.statusCode).toBe(404);
+  });
+
+  test('an unknown route -> 404', async () => {
+    expect((await handle(event(ALICE, 'PATCH', '/notes'))).statusCode).toBe(404);
+  });
+});
+
+describe('CORS headers from the Lambda proxy', () => {
+  test('an allowed origin is echoed with Vary: Origin; another origin gets no CORS header', async () => {
+    const ok = await handle(event(ALICE, 'GET', '/notes', { origin: ORIGIN }));
+    expect(ok.headers).toMatchObject({ 'Access-Control-Allow-Origin': ORIGIN, Vary: 'Origin' });
+    const other = await handle(event(ALICE, 'GET', '/notes', { origin: 'https://evil.example' }));
+    expect(other.headers).not.toHaveProperty('Access-Control-Allow-Origin');
+  });
+});
+
+describe('server errors', () => {
+  test('a DynamoDB failure -> 500 with no internals, logged for the operator', async () => {
+    const broken = createHandler({ client: doc, tableName: 'no-such-table', allowedOrigins: [] });
+    const log = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const r = await broken(event(ALICE, 'GET', '/notes'));
+    expect(r.statusCode).toBe(500);
+    expect(json(r)).toEqual({ message: 'internal error' });
+    expect(log).toHaveBeenCalledTimes(1);
+    log.mockRestore();
+  });
+});
