@@ -1,0 +1,283 @@
+// Estimates what each demo stack costs while it sits idle (no traffic), per profile, from the
+// synthesized templates and the price table below. Writes docs/COST.md and the pattern table of the
+// README (between the pattern-table markers), so the costs a learner reads first are the computed ones.
+//   npm run cost             (rewrite docs/COST.md and the README table)
+//   npm run cost -- --check  (exit 1 when either is stale)
+//
+// Traffic-priced services (Lambda, API Gateway, SQS, SNS, DynamoDB on demand, Firehose, Cognito up to
+// its free tier, S3 requests) cost nothing idle and are not counted. Storage is counted at what the
+// template provisions (RDS allocated storage), not at what a trial writes.
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Profile, PROFILES } from '../lib/core/profile';
+import { addReferenceStacks, PATTERN_STACKS } from '../lib/stacks/reference-app';
+
+export const COST_FILE = path.join(__dirname, '..', 'docs', 'COST.md');
+export const README_FILE = path.join(__dirname, '..', 'README.md');
+const HOURS_PER_MONTH = 730;
+
+/**
+ * us-east-1 on-demand list prices in USD, from the AWS pricing pages named beside each entry. They are
+ * the published 2025 list prices; this table was written on 2026-11-25 on a machine with no network, so
+ * it was not re-checked live that day. Treat totals as an order of magnitude and confirm in the AWS
+ * Pricing Calculator before relying on them.
+ */
+export const PRICES = {
+  source:
+    'AWS public list prices (us-east-1, on-demand, Linux), 2025 figures, table written 2026-11-25 without live re-check',
+  /** aws.amazon.com/vpc/pricing: NAT gateway hour (data processing extra). */
+  natGatewayHour: 0.045,
+  /** aws.amazon.com/vpc/pricing: each public IPv4 address, in use or idle, per hour. */
+  publicIpv4Hour: 0.005,
+  /** aws.amazon.com/privatelink/pricing: interface endpoint per AZ per hour. */
+  interfaceEndpointAzHour: 0.01,
+  /** aws.amazon.com/elasticloadbalancing/pricing: ALB hour (LCUs extra, near zero idle). */
+  albHour: 0.0225,
+  /** aws.amazon.com/ec2/pricing/on-demand. */
+  ec2Hour: {
+    't4g.nano': 0.0042,
+    't4g.micro': 0.0084,
+    't4g.small': 0.0168,
+    't4g.medium': 0.0336,
+    't3.micro': 0.0104,
+    't3.small': 0.0208,
+    't3.medium': 0.0416,
+    'm7g.large': 0.0816,
+  } as Record<string, number>,
+  /** aws.amazon.com/ebs/pricing: gp3 per GB-month. */
+  ebsGp3GbMonth: 0.08,
+  /** aws.amazon.com/rds/postgresql/pricing: single-AZ instance hour; Multi-AZ doubles it. */
+  rdsHour: {
+    'db.t4g.micro': 0.016,
+    'db.t4g.small': 0.032,
+    'db.t4g.medium': 0.065,
+    'db.t3.micro': 0.018,
+    'db.t3.small': 0.036,
+    'db.m7g.large': 0.168,
+    'db.r7g.large': 0.239,
+  } as Record<string, number>,
+  /** aws.amazon.com/rds/pricing: gp3 storage per GB-month, single-AZ (Multi-AZ doubles it). */
+  rdsGp3GbMonth: 0.115,
+  /** aws.amazon.com/kms/pricing: customer-managed key per month. */
+  kmsKeyMonth: 1,
+  /** aws.amazon.com/secrets-manager/pricing: secret per month. */
+  secretMonth: 0.4,
+  /** aws.amazon.com/kinesis/data-streams/pricing: provisioned shard hour; on-demand stream hour. */
+  kinesisShardHour: 0.015,
+  kinesisOnDemandStreamHour: 0.04,
+  /** aws.amazon.com/cloudwatch/pricing: standard alarm per month (first 10 free, not counted). */
+  alarmMonth: 0.1,
+  /** aws.amazon.com/cloudwatch/pricing: dashboard per month (first 3 free, not counted). */
+  dashboardMonth: 3,
+  /** aws.amazon.com/waf/pricing: web ACL and each rule, per month. */
+  webAclMonth: 5,
+  webAclRuleMonth: 1,
+};
+
+export interface CostLine {
+  readonly item: string;
+  readonly monthly: number;
+}
+
+type Resource = { Type: string; Properties?: Record<string, unknown> };
+
+const lit = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+function price(table: Record<string, number>, type: string | undefined, what: string): number {
+  if (!type) throw new Error(`cost: ${what} has no literal instance type`);
+  const p = table[type];
+  if (p === undefined)
+    throw new Error(`cost: no price for ${what} ${type}; add it to PRICES in scripts/cost.ts`);
+  return p;
+}
+
+/** Idle monthly cost lines of one template. Throws when a priced resource has a type missing from PRICES. */
+export function estimateTemplate(template: { Resources: Record<string, Resource> }): CostLine[] {
+  const lines: CostLine[] = [];
+  const add = (item: string, monthly: number) => monthly > 0 && lines.push({ item, monthly });
+  const resources = Object.values(template.Resources);
+  const count = (type: string) => resources.filter((r) => r.Type === type).length;
+  const launchTemplates = resources.filter((r) => r.Type === 'AWS::EC2::LaunchTemplate');
+
+  add(
+    `${count('AWS::EC2::NatGateway')} NAT gateway(s)`,
+    count('AWS::EC2::NatGateway') * PRICES.natGatewayHour * HOURS_PER_MONTH,
+  );
+  add(
+    `${count('AWS::EC2::EIP')} public IPv4 address(es)`,
+    count('AWS::EC2::EIP') * PRICES.publicIpv4Hour * HOURS_PER_MONTH,
+  );
+  for (const r of resources.filter((x) => x.Type === 'AWS::EC2::Instance')) {
+    const type = lit(r.Properties?.InstanceType);
+    add(`EC2 instance ${type}`, price(PRICES.ec2Hour, type, 'EC2 instance') * HOURS_PER_MONTH);
+  }
+  for (const r of resources.filter((x) => x.Type === 'AWS::AutoScaling::AutoScalingGroup')) {
+    const min = Number(r.Properties?.MinSize ?? 0);
+    const data = launchTemplates[0]?.Properties?.LaunchTemplateData as Record<string, unknown> | undefined;
+    const type = lit(data?.InstanceType);
+    add(
+      `${min} x EC2 ${type} (Auto Scaling minimum)`,
+      min * price(PRICES.ec2Hour, type, 'Auto Scaling instance') * HOURS_PER_MONTH,
+    );
+    const volumes = (data?.BlockDeviceMappings as { Ebs?: { VolumeSize?: number } }[] | undefined) ?? [];
+    const gb = volumes.reduce((s, v) => s + (v.Ebs?.VolumeSize ?? 8), 0) || 8;
+    add(`${min} x ${gb} GB gp3 root volume(s)`, min * gb * PRICES.ebsGp3GbMonth);
+  }
+  const albs = resources.filter(
+    (r) => r.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer' && r.Properties?.Type !== 'network',
+  );
+  for (const alb of albs) {
+    const azs = ((alb.Properties?.Subnets as unknown[]) ?? []).length || 2;
+    add('Application Load Balancer', PRICES.albHour * HOURS_PER_MONTH);
+    if (alb.Properties?.Scheme !== 'internal') {
+      add(`ALB public IPv4 (${azs} AZs)`, azs * PRICES.publicIpv4Hour * HOURS_PER_MONTH);
+    }
+  }
+  for (const e of resources.filter(
+    (r) => r.Type === 'AWS::EC2::VPCEndpoint' && r.Properties?.VpcEndpointType === 'Interface',
+  )) {
+    const azs = ((e.Properties?.SubnetIds as unknown[]) ?? []).length || 2;
+    add(`interface endpoint (${azs} AZs)`, azs * PRICES.interfaceEndpointAzHour * HOURS_PER_MONTH);
+  }
+  for (const db of resources.filter((r) => r.Type === 'AWS::RDS::DBInstance')) {
+    const cls = lit(db.Properties?.DBInstanceClass);
+    const copies = db.Properties?.MultiAZ === true ? 2 : 1;
+    const gb = Number(db.Properties?.AllocatedStorage ?? 20);
+    const label = copies === 2 ? 'Multi-AZ' : 'single-AZ';
+    add(`RDS ${cls} ${label}`, copies * price(PRICES.rdsHour, cls, 'RDS instance') * HOURS_PER_MONTH);
+    add(`RDS ${gb} GB gp3 ${label}`, copies * gb * PRICES.rdsGp3GbMonth);
+  }
+  for (const s of resources.filter((r) => r.Type === 'AWS::Kinesis::Stream')) {
+    const mode = (s.Properties?.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode;
+    if (mode === 'ON_DEMAND')
+      add('Kinesis stream (on-demand, idle)', PRICES.kinesisOnDemandStreamHour * HOURS_PER_MONTH);
+    else {
+      const shards = Number(s.Properties?.ShardCount ?? 1);
+      add(`Kinesis stream (${shards} shard(s))`, shards * PRICES.kinesisShardHour * HOURS_PER_MONTH);
+    }
+  }
+  add(`${count('AWS::KMS::Key')} KMS key(s)`, count('AWS::KMS::Key') * PRICES.kmsKeyMonth);
+  add(
+    `${count('AWS::SecretsManager::Secret')} secret(s)`,
+    count('AWS::SecretsManager::Secret') * PRICES.secretMonth,
+  );
+  add(`${count('AWS::CloudWatch::Alarm')} alarm(s)`, count('AWS::CloudWatch::Alarm') * PRICES.alarmMonth);
+  add(
+    `${count('AWS::CloudWatch::Dashboard')} dashboard(s)`,
+    count('AWS::CloudWatch::Dashboard') * PRICES.dashboardMonth,
+  );
+  for (const acl of resources.filter((r) => r.Type === 'AWS::WAFv2::WebACL')) {
+    const rules = ((acl.Properties?.Rules as unknown[]) ?? []).length;
+    add(`WAF web ACL (${rules} rules)`, PRICES.webAclMonth + rules * PRICES.webAclRuleMonth);
+  }
+  return lines;
+}
+
+export const total = (lines: CostLine[]) => lines.reduce((s, l) => s + l.monthly, 0);
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+interface StackCost {
+  readonly stackId: string;
+  readonly profile: Profile;
+  readonly lines: CostLine[];
+}
+
+/** Idle cost of every demo stack in every profile. */
+export function stackCosts(): StackCost[] {
+  return PROFILES.flatMap((profile) => synthesizeForCost(profile).map((s) => ({ ...s, profile })));
+}
+
+const TABLE_START = '<!-- pattern-table:start -->';
+const TABLE_END = '<!-- pattern-table:end -->';
+
+/** The README's pattern table: one row per demo stack, with its idle monthly cost per profile. */
+export function renderPatternTable(costs: StackCost[] = stackCosts()): string {
+  const monthly = (stackId: string, profile: Profile) =>
+    usd(total(costs.find((c) => c.stackId === stackId && c.profile === profile)!.lines));
+  const rows = PATTERN_STACKS.map(
+    (e) =>
+      `| [${e.title}](lib/${e.folder}/README.md) | \`${e.construct}\` | \`${e.stackId}\` | ` +
+      `${monthly(e.stackId, 'sandbox')} | ${monthly(e.stackId, 'production')} |`,
+  );
+  return [
+    TABLE_START,
+    '<!-- prettier-ignore-start -->',
+    '<!-- Generated by `npm run cost`. Do not edit: a test fails when it is stale. -->',
+    '',
+    '| pattern | construct | demo stack | idle, sandbox (per month) | idle, production (per month) |',
+    '| ------- | --------- | ---------- | ------------------------- | ---------------------------- |',
+    ...rows,
+    '',
+    'Idle cost: deployed, no traffic, us-east-1 list prices; see [docs/COST.md](docs/COST.md) for the',
+    'breakdown. Every pattern synthesizes offline and passes every gate in both profiles; none has been',
+    'deployed from this repository yet (no AWS account in CI), so treat a first deploy as a trial.',
+    '<!-- prettier-ignore-end -->',
+    TABLE_END,
+  ].join('\n');
+}
+
+/** The README with its pattern table replaced by {@link renderPatternTable}. */
+export function readmeWithPatternTable(readme: string, table: string): string {
+  const start = readme.indexOf(TABLE_START);
+  const end = readme.indexOf(TABLE_END);
+  if (start < 0 || end < start)
+    throw new Error(`README.md: the ${TABLE_START} / ${TABLE_END} markers are missing`);
+  return readme.slice(0, start) + table + readme.slice(end + TABLE_END.length);
+}
+
+export function renderCostReport(costs: StackCost[] = stackCosts()): string {
+  const out: string[] = [
+    '# Idle cost per stack and profile',
+    '',
+    '<!-- Generated by `npm run cost` from the synthesized app. Do not edit: a test fails when it is stale. -->',
+    '',
+    `Prices: ${PRICES.source}; the table is in \`scripts/cost.ts\`. Idle means deployed with no traffic:`,
+    'pay-per-request services (Lambda, API Gateway, SQS, SNS, DynamoDB on demand, Firehose, S3 requests)',
+    'add nothing until used. The first 10 alarms and 3 dashboards of an account are free and are still',
+    'counted here. An afternoon is 4 hours.',
+    '',
+    '| stack | profile | per hour | an afternoon (4 h) | per month (730 h) |',
+    '|---|---|---|---|---|',
+  ];
+  const details: string[] = [];
+  for (const s of costs) {
+    const t = total(s.lines);
+    out.push(
+      `| ${s.stackId} | ${s.profile} | ${usd(t / HOURS_PER_MONTH)} | ${usd((4 * t) / HOURS_PER_MONTH)} | ${usd(t)} |`,
+    );
+    details.push('', `### ${s.stackId} (${s.profile})`, '', '| item | per month |', '|---|---|');
+    for (const l of s.lines) details.push(`| ${l.item} | ${usd(l.monthly)} |`);
+  }
+  return [...out, '', '## Breakdown', ...details].join('\n') + '\n';
+}
+
+function synthesizeForCost(profile: Profile): { stackId: string; lines: CostLine[] }[] {
+  const context = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
+  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [], profile } });
+  return addReferenceStacks(app, profile).map((stack) => ({
+    stackId: stack.stackName,
+    lines: estimateTemplate(Template.fromStack(stack).toJSON() as { Resources: Record<string, Resource> }),
+  }));
+}
+
+if (require.main === module) {
+  const costs = stackCosts();
+  const report = renderCostReport(costs);
+  const readme = fs.readFileSync(README_FILE, 'utf8');
+  const newReadme = readmeWithPatternTable(readme, renderPatternTable(costs));
+  if (process.argv.includes('--check')) {
+    const current = fs.existsSync(COST_FILE) ? fs.readFileSync(COST_FILE, 'utf8') : '';
+    const stale = [current !== report && 'docs/COST.md', readme !== newReadme && 'README.md'].filter(Boolean);
+    if (stale.length > 0) {
+      console.error(`${stale.join(' and ')} stale: run npm run cost`);
+      process.exit(1);
+    }
+    console.log('cost report and README table are up to date');
+  } else {
+    fs.writeFileSync(COST_FILE, report);
+    fs.writeFileSync(README_FILE, newReadme);
+    console.log(report.split('## Breakdown')[0]);
+  }
+}
