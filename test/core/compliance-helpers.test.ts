@@ -126,10 +126,13 @@ describe('gateFindings (nag + Control Tower guard rules + built-in CloudFormatio
         (r) => `${v.ruleName} ${path.basename(r.templatePath ?? '')} ${r.resourceLogicalId}`,
       );
     const full = new CfnGuardValidator({ controlTowerRulesEnabled: true }).validate(context);
-    const pruned = new ControlTowerGuard().validate(context);
+    const pruned = new ControlTowerGuard([], 1).validate(context);
+    const parallel = new ControlTowerGuard([], 2).validate(context);
     expect(full.violations.length).toBeGreaterThan(3);
     expect(pruned.violations.flatMap(key).sort()).toEqual(full.violations.flatMap(key).sort());
+    expect(parallel.violations.flatMap(key).sort()).toEqual(full.violations.flatMap(key).sort());
     expect(pruned.success).toBe(false);
+    expect(parallel.success).toBe(false);
     // The pruning keeps only rules about types in the template: a queue-only template gets SQS rules.
     const sqsOnly = new ControlTowerGuard().rulesFor(new Set(['AWS::SQS::Queue']));
     expect(sqsOnly.map((f) => path.basename(f))).toEqual(['ct-sqs-pr-1.guard', 'ct-sqs-pr-2.guard']);
