@@ -13,3 +13,12 @@ export * from './core/network';
 export * from './multi-az-database/multi-az-database';
 export * from './three-tier-web-app/three-tier-web-app';
 export * from './cognito-api/cognito-protected-api';
+
+// The demo stacks: each maps a profile (`sandbox` or `production`) to construct props, as `npx cdk synth`
+// in this repository builds them. `new SnsSqsFanoutStack(app, 'Orders', { profile: 'sandbox' })` in your
+// own app deploys the same pattern.
+export * from './multi-az-database/multi-az-database-stack';
+export * from './kinesis-pipeline/kinesis-pipeline-stack';
+export * from './sns-sqs-fanout/sns-sqs-fanout-stack';
+export * from './three-tier-web-app/three-tier-web-app-stack';
+export * from './cognito-api/cognito-api-stack';

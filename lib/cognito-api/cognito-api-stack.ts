@@ -46,7 +46,11 @@ export class CognitoApiStack extends Stack {
       deletionProtection: !sandbox,
       removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       logRetention: logs.RetentionDays.ONE_YEAR,
-      reservedConcurrentExecutions: sandbox ? 5 : 50,
+      // Sandbox: no reservation. A new account's Lambda concurrency quota can be 10, and Lambda refuses
+      // any reservation that leaves less than its minimum unreserved, so the stack would not deploy
+      // there; the stage throttling below bounds the function instead. Production reserves 50.
+      reserveConcurrency: !sandbox,
+      reservedConcurrentExecutions: sandbox ? undefined : 50,
       throttlingRateLimit: sandbox ? 10 : 100,
       throttlingBurstLimit: sandbox ? 20 : 200,
       enableWaf: !sandbox,

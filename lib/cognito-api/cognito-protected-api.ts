@@ -1,4 +1,4 @@
-import * as path from 'path';
+import * as fs from 'fs';
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -16,12 +16,21 @@ import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
-import { PropValidationError, validateDuration, validateInteger, validatePattern } from '../core/errors';
+import {
+  PropValidationError,
+  validateDuration,
+  validateInteger,
+  validateLogRetention,
+  validatePattern,
+  validateRetainOrDestroy,
+  validateWholeDuration,
+} from '../core/errors';
+import { runtimeEntry } from '../core/runtime-entry';
 
 const CONSTRUCT = 'CognitoProtectedApi';
 
 /** The notes handler shipped with the construct (list, create, get, delete per user). */
-export const NOTES_HANDLER_ENTRY = path.join(__dirname, 'runtime', 'notes.ts');
+export const NOTES_HANDLER_ENTRY = runtimeEntry(__dirname, 'notes');
 
 /** HTTP methods a route may use (OPTIONS is the CORS preflight, added by the construct). */
 export const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -128,8 +137,16 @@ export interface CognitoProtectedApiProps {
    */
   readonly timeout?: Duration;
   /**
+   * Reserve concurrency for the function (`reservedConcurrentExecutions`). Set false where a
+   * reservation cannot be made: Lambda keeps a minimum of unreserved concurrency (100, or 10 in a new
+   * account whose concurrency quota is 10), so in such an account any reservation fails to deploy.
+   * Without it, the stage throttling limits bound the function instead.
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
+  /**
    * Concurrent executions reserved for (and capping) the function, so a flood of requests cannot
-   * take the account's whole Lambda concurrency from other functions.
+   * take the account's whole Lambda concurrency from other functions. Only with reserveConcurrency.
    * @default 10
    */
   readonly reservedConcurrentExecutions?: number;
@@ -332,6 +349,11 @@ export class CognitoProtectedApi extends Construct {
     const identifier = props.resourceServerIdentifier ?? 'notes';
     this.resourceServer = this.userPool.addResourceServer('ResourceServer', {
       identifier,
+      // The name defaults to the identifier, but allows fewer characters ([\w\s+=,.@-]): an identifier such
+      // as https://api.example.com is valid and its name would not be.
+      userPoolResourceServerName: Token.isUnresolved(identifier)
+        ? undefined
+        : identifier.replace(/[^\w\s+=,.@-]/g, '-'),
       scopes: [...scopeByName.values()],
     });
     this.scopeNames = Object.fromEntries(scopes.map((s) => [s.name, `${identifier}/${s.name}`]));
@@ -412,7 +434,11 @@ export class CognitoProtectedApi extends Construct {
       description: `Per-user API of ${this.node.path}, Cognito-protected`,
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       cloudWatchRole: props.cloudWatchRole ?? true,
-      cloudWatchRoleRemovalPolicy: props.cloudWatchRoleRemovalPolicy ?? RemovalPolicy.RETAIN,
+      // The CDK refuses a removal policy for a role it does not create.
+      cloudWatchRoleRemovalPolicy:
+        (props.cloudWatchRole ?? true)
+          ? (props.cloudWatchRoleRemovalPolicy ?? RemovalPolicy.RETAIN)
+          : undefined,
       deployOptions: {
         stageName: 'v1',
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
@@ -433,6 +459,7 @@ export class CognitoProtectedApi extends Construct {
       },
     });
     this.configureCloudWatchRole();
+    this.addGatewayResponses(allowedOrigins);
 
     this.authorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
       cognitoUserPools: [this.userPool],
@@ -487,7 +514,7 @@ export class CognitoProtectedApi extends Construct {
     this.acknowledgeApiFindings(props.enableWaf ?? true);
     if (props.enableWaf ?? true) this.webAcl = this.createWebAcl(removalPolicy, retention);
 
-    this.alarms = this.createAlarms();
+    this.alarms = this.createAlarms(props.reserveConcurrency ?? true);
   }
 
   /** Lets a principal read and write the table (and use its key). */
@@ -561,7 +588,8 @@ export class CognitoProtectedApi extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 10,
+      reservedConcurrentExecutions:
+        (props.reserveConcurrency ?? true) ? (props.reservedConcurrentExecutions ?? 10) : undefined,
       tracing: lambda.Tracing.ACTIVE,
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup,
@@ -597,6 +625,18 @@ export class CognitoProtectedApi extends Construct {
       { id: 'NIST.800.53.R5-LambdaDLQ', reason: synchronous },
       { id: 'HIPAA.Security-LambdaDLQ', reason: synchronous },
     );
+    if (!(props.reserveConcurrency ?? true)) {
+      const unreserved =
+        'No concurrency is reserved (reserveConcurrency: false, the sandbox profile): Lambda keeps a minimum of ' +
+        'unreserved concurrency, so a new account whose concurrency quota is 10 cannot reserve any and the stack ' +
+        'would fail to deploy. The stage throttling (rate and burst) bounds the invocations instead; the ' +
+        'production profile reserves concurrency.';
+      acknowledge(
+        fn,
+        { id: 'NIST.800.53.R5-LambdaConcurrency', reason: unreserved },
+        { id: 'HIPAA.Security-LambdaConcurrency', reason: unreserved },
+      );
+    }
     const policy = role.node.findChild('DefaultPolicy');
     acknowledge(policy, {
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -615,6 +655,38 @@ export class CognitoProtectedApi extends Construct {
       })),
     );
     return fn;
+  }
+
+  /**
+   * Errors API Gateway answers itself (401 without a valid token, 403 for a missing scope, 400 for a
+   * body the model rejects, 429 when throttled, 5XX when the integration fails) never reach the
+   * function, so they carry none of its CORS headers, and a browser hides them from the SPA as "CORS
+   * errors". Gateway responses add the header. Their header values are static or copied from the
+   * request (templates are not run through VTL), so the header names the first allowed origin, the
+   * same static value the CORS preflight sends; with several origins the others cannot read these
+   * errors. A specific response type (BAD_REQUEST_BODY) replaces DEFAULT_4XX entirely, so it repeats
+   * the headers; UNAUTHORIZED, ACCESS_DENIED and THROTTLED fall back to DEFAULT_4XX.
+   */
+  private addGatewayResponses(allowedOrigins: string[]): void {
+    const cors = { 'Access-Control-Allow-Origin': `'${allowedOrigins[0]}'`, Vary: "'Origin'" };
+    this.api.addGatewayResponse('BadRequestBody', {
+      type: apigateway.ResponseType.BAD_REQUEST_BODY,
+      statusCode: '400',
+      responseHeaders: cors,
+      // Which schema rule the body broke, e.g. object has missing required properties (["title"]),
+      // instead of the generic "Invalid request body".
+      templates: {
+        'application/json': '{"message":"Invalid request body: $context.error.validationErrorString"}',
+      },
+    });
+    this.api.addGatewayResponse('Default4xx', {
+      type: apigateway.ResponseType.DEFAULT_4XX,
+      responseHeaders: cors,
+    });
+    this.api.addGatewayResponse('Default5xx', {
+      type: apigateway.ResponseType.DEFAULT_5XX,
+      responseHeaders: cors,
+    });
   }
 
   private configureCloudWatchRole(): void {
@@ -725,7 +797,7 @@ export class CognitoProtectedApi extends Construct {
     return acl;
   }
 
-  private createAlarms(): cloudwatch.Alarm[] {
+  private createAlarms(reservedConcurrency: boolean): cloudwatch.Alarm[] {
     const stage = this.api.deploymentStage;
     const period = Duration.minutes(5);
     const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number) =>
@@ -768,7 +840,9 @@ export class CognitoProtectedApi extends Construct {
       ),
       alarm(
         'HandlerThrottlesAlarm',
-        'The API handler was throttled (reserved concurrency reached): callers got 5XX errors.',
+        reservedConcurrency
+          ? 'The API handler was throttled (reserved concurrency reached): callers got 5XX errors.'
+          : 'The API handler was throttled (the account concurrency is used up): callers got 5XX errors.',
         this.handler.metricThrottles({ period, statistic: 'Sum' }),
         0,
       ),
@@ -787,8 +861,19 @@ export function originsOf(urls: string[]): string[] {
 
 const LOCALHOST = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?(\/.*)?$/;
 
+/** Cognito app clients: at most 100 callback and 100 sign-out URLs, each at most 1,024 characters. */
+const MAX_APP_CLIENT_URLS = 100;
+const MAX_URL_LENGTH = 1024;
+
 function validateUrl(prop: string, url: string): void {
   if (Token.isUnresolved(url)) return;
+  if (url.length > MAX_URL_LENGTH) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      prop,
+      `must be at most ${MAX_URL_LENGTH} characters (the Cognito limit); received ${url.length} characters.`,
+    );
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -832,11 +917,38 @@ function validateProps(props: CognitoProtectedApiProps, routes: ApiRoute[], scop
       );
     }
   }
+  if (props.featurePlan === cognito.FeaturePlan.LITE) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'featurePlan',
+      'received LITE, which offers only the classic hosted UI; the managed login pages (and branding) this ' +
+        'construct sets up need ESSENTIALS or PLUS. ESSENTIALS has a free tier of 10,000 monthly active users.',
+    );
+  }
   if (!props.callbackUrls || props.callbackUrls.length === 0) {
     throw new PropValidationError(
       CONSTRUCT,
       'callbackUrls',
       'give at least one URL Cognito may redirect to after sign-in (the authorization code grant needs one); received none.',
+    );
+  }
+  for (const [prop, urls] of [
+    ['callbackUrls', props.callbackUrls],
+    ['logoutUrls', props.logoutUrls ?? []],
+  ] as const) {
+    if (urls.length > MAX_APP_CLIENT_URLS) {
+      throw new PropValidationError(
+        CONSTRUCT,
+        prop,
+        `must list at most ${MAX_APP_CLIENT_URLS} URLs (the Cognito app client limit); received ${urls.length}.`,
+      );
+    }
+  }
+  if (props.allowedOrigins && props.allowedOrigins.length === 0) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'allowedOrigins',
+      "received an empty list; list the app's origins, or leave allowedOrigins out to use those of callbackUrls.",
     );
   }
   props.callbackUrls.forEach((u, i) => validateUrl(`callbackUrls[${i}]`, u));
@@ -851,6 +963,23 @@ function validateProps(props: CognitoProtectedApiProps, routes: ApiRoute[], scop
     }
     validateUrl(`allowedOrigins[${i}]`, o);
   });
+  validateRetainOrDestroy(CONSTRUCT, 'removalPolicy', props.removalPolicy);
+  validateRetainOrDestroy(CONSTRUCT, 'cloudWatchRoleRemovalPolicy', props.cloudWatchRoleRemovalPolicy);
+  if (props.cloudWatchRole === false && props.cloudWatchRoleRemovalPolicy !== undefined) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'cloudWatchRoleRemovalPolicy',
+      'is set but cloudWatchRole is false; there is no role to apply it to. Remove one of the two.',
+    );
+  }
+  validateLogRetention(CONSTRUCT, 'logRetention', props.logRetention);
+  if (props.handlerEntry !== undefined && !fs.existsSync(props.handlerEntry)) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'handlerEntry',
+      `received '${props.handlerEntry}', which does not exist; give the path of the handler's .ts or .js file.`,
+    );
+  }
   if (props.allowGuests && !props.createIdentityPool) {
     throw new PropValidationError(
       CONSTRUCT,
@@ -886,12 +1015,20 @@ function validateProps(props: CognitoProtectedApiProps, routes: ApiRoute[], scop
       throw new PropValidationError(CONSTRUCT, `scopes[${i}].name`, `'${s.name}' is defined twice.`);
     }
     names.add(s.name);
+    if (!Token.isUnresolved(s.description) && (s.description.length < 1 || s.description.length > 256)) {
+      throw new PropValidationError(
+        CONSTRUCT,
+        `scopes[${i}].description`,
+        `must be 1-256 characters (Cognito scope descriptions); received ${s.description.length} characters.`,
+      );
+    }
   });
 
   if (routes.length === 0) {
     throw new PropValidationError(CONSTRUCT, 'routes', 'give at least one route; received none.');
   }
   const seen = new Set<string>();
+  const variables = new Map<string, string>();
   routes.forEach((r, i) => {
     const method = r.method.toUpperCase();
     if (!(ROUTE_METHODS as readonly string[]).includes(method)) {
@@ -908,6 +1045,23 @@ function validateProps(props: CognitoProtectedApiProps, routes: ApiRoute[], scop
       /^(\/([A-Za-z0-9._-]+|\{[A-Za-z0-9._-]+\}))+$/,
       "must start with '/' and have segments of letters, digits, '.', '_', '-' or {parameter}, e.g. /notes/{noteId}",
     );
+    // API Gateway allows one variable path part per parent resource: /notes/{id} and /notes/{noteId}
+    // cannot both exist (the deployment fails with "A sibling ... already has a variable path part").
+    const segments = r.path.split('/').slice(1);
+    segments.forEach((segment, depth) => {
+      if (!segment.startsWith('{')) return;
+      const parent = `/${segments.slice(0, depth).join('/')}`;
+      const other = variables.get(parent);
+      if (other !== undefined && other !== segment) {
+        throw new PropValidationError(
+          CONSTRUCT,
+          `routes[${i}].path`,
+          `received '${r.path}', whose ${segment} is a sibling of ${other} under '${parent}'; API Gateway allows one ` +
+            'variable path part per resource, so use the same parameter name in both routes.',
+        );
+      }
+      variables.set(parent, segment);
+    });
     const key = `${method} ${r.path}`;
     if (seen.has(key)) throw new PropValidationError(CONSTRUCT, `routes[${i}]`, `${key} is defined twice.`);
     seen.add(key);
@@ -929,6 +1083,7 @@ function validateProps(props: CognitoProtectedApiProps, routes: ApiRoute[], scop
     because:
       'API Gateway REST integrations time out after 29 seconds (002 L1677); a longer function timeout only bills work nobody waits for',
   });
+  validateWholeDuration(CONSTRUCT, 'timeout', props.timeout, 'seconds');
   validateInteger(
     CONSTRUCT,
     'reservedConcurrentExecutions',
@@ -940,6 +1095,14 @@ function validateProps(props: CognitoProtectedApiProps, routes: ApiRoute[], scop
       because: 'default Lambda account concurrency is 1,000 (002 L1434); 0 would throttle every request',
     },
   );
+  if (props.reserveConcurrency === false && props.reservedConcurrentExecutions !== undefined) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'reservedConcurrentExecutions',
+      `is ${props.reservedConcurrentExecutions} but reserveConcurrency is false; nothing would be reserved. ` +
+        'Remove one of the two.',
+    );
+  }
   validateRangeInt(
     'throttlingRateLimit',
     props.throttlingRateLimit,

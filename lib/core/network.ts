@@ -5,7 +5,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge, guardRule } from './acknowledge';
 import { EncryptionKey } from './encryption-key';
-import { PropValidationError, validateInteger } from './errors';
+import {
+  PropValidationError,
+  validateInteger,
+  validateLogRetention,
+  validateRetainOrDestroy,
+} from './errors';
 
 const NAME = 'ReferenceVpc';
 
@@ -109,6 +114,9 @@ export class ReferenceVpc extends Construct {
         );
       }
     }
+    if (azs) validateAvailabilityZones(azs, Stack.of(this).availabilityZones);
+    validateRetainOrDestroy(NAME, 'flowLogRemovalPolicy', props.flowLogRemovalPolicy);
+    validateLogRetention(NAME, 'flowLogRetention', props.flowLogRetention);
     const prefix = parseCidr(cidr);
     const natDefault = natInstance ? 1 : maxAzs;
     const natGateways = props.natGateways ?? natDefault;
@@ -153,12 +161,22 @@ export class ReferenceVpc extends Construct {
       { name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     ];
     if (natInstance) {
+      const natInstanceType =
+        props.natInstanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.NANO);
       this.natInstanceProvider = ec2.NatProvider.instanceV2({
-        instanceType:
-          props.natInstanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.NANO),
-        machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+        instanceType: natInstanceType,
+        // The image must match the instance type's architecture (EC2 refuses an arm64 image on t3, say).
+        machineImage: ec2.MachineImage.latestAmazonLinux2023({
+          cpuType:
+            natInstanceType.architecture === ec2.InstanceArchitecture.ARM_64
+              ? ec2.AmazonLinuxCpuType.ARM_64
+              : ec2.AmazonLinuxCpuType.X86_64,
+        }),
         // The public subnets do not assign public IPs; the NAT instance needs one to reach the internet.
         associatePublicIpAddress: true,
+        // OUTBOUND_ONLY: no ingress rule from the internet (INBOUND_AND_OUTBOUND, the CDK default, would
+        // open every port to 0.0.0.0/0). It also adds no ingress at all, so the VPC's own traffic is
+        // allowed below, once the provider has its security group.
         defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
       });
     }
@@ -171,6 +189,15 @@ export class ReferenceVpc extends Construct {
       restrictDefaultSecurityGroup: true,
       gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
     });
+    // A NAT instance is an ordinary instance behind a security group: a packet an app server sends to
+    // the internet arrives on the NAT instance's interface, and its group must let it in, or the
+    // private subnets have no internet at all (package repositories, SSM, CloudFormation signals).
+    // Any port, because the NAT forwards whatever its clients send; only from the VPC's own range.
+    this.natInstanceProvider?.connections.allowFrom(
+      ec2.Peer.ipv4(cidr),
+      ec2.Port.allTraffic(),
+      'Traffic the private subnets send through the NAT instance',
+    );
 
     // --- flow logs ---------------------------------------------------------------------------------
     const removalPolicy = props.flowLogRemovalPolicy ?? RemovalPolicy.RETAIN;
@@ -247,12 +274,23 @@ export class ReferenceVpc extends Construct {
   private acknowledgeNatInstances(provider: ec2.NatInstanceProviderV2): void {
     const publicIp =
       'A NAT instance forwards traffic from the private subnets to the internet, which it can only do with a ' +
-      'public IP address; it accepts no inbound connections from the internet (its security group allows ' +
-      'outbound traffic only).';
+      'public IP address; it accepts no inbound connections from the internet (its security group admits only ' +
+      'traffic from inside the VPC).';
     const sandboxOnly =
       'The NAT instance is the sandbox alternative to NAT gateways (about 3 USD instead of 33 USD a month per AZ); ' +
       'it holds no data and is replaced by redeploying, so backups, termination protection and detailed ' +
       'monitoring add cost without protecting anything. Production uses managed NAT gateways.';
+    const vpcOnly =
+      "The rule flags every all-protocol ingress rule, whatever its source. This one admits only the VPC's own " +
+      'range, nothing from the internet: a NAT device must accept whatever protocol and port its clients in the ' +
+      'private subnets send out (a NAT gateway does the same without a security group).';
+    acknowledge(
+      provider.securityGroup,
+      { id: 'NIST.800.53.R4-EC2RestrictedCommonPorts', reason: vpcOnly },
+      { id: 'NIST.800.53.R5-EC2RestrictedCommonPorts', reason: vpcOnly },
+      { id: 'HIPAA.Security-EC2RestrictedCommonPorts', reason: vpcOnly },
+      { id: 'PCI.DSS.321-EC2RestrictedCommonPorts', reason: vpcOnly },
+    );
     for (const instance of provider.gatewayInstances) {
       if (!(instance instanceof ec2.Instance)) continue;
       // NatInstanceProps exposes neither IMDSv2 nor volumes; set both on the CloudFormation resource:
@@ -299,6 +337,42 @@ export class ReferenceVpc extends Construct {
   }
 }
 
+/**
+ * Availability Zone names, e.g. `us-east-1a` or the Local Zone `us-west-2-lax-1a`: each once (a second
+ * subnet in the same AZ adds no availability), in the lowercase form AWS names them. An env-agnostic
+ * stack cannot check that they exist; CloudFormation does at deploy time.
+ */
+function validateAvailabilityZones(azs: string[], known: string[]): void {
+  // An env-agnostic stack knows only tokens (Fn::GetAZs); a stack with an env knows its region's AZs.
+  const knownNames = known.some((az) => Token.isUnresolved(az)) ? undefined : known;
+  const seen = new Set<string>();
+  azs.forEach((az, i) => {
+    if (Token.isUnresolved(az)) return;
+    if (!/^[a-z]{2}-[a-z0-9-]*[a-z0-9]$/.test(az)) {
+      throw new PropValidationError(
+        NAME,
+        `availabilityZones[${i}]`,
+        `must be an Availability Zone name such as 'us-east-1a'; received '${az}'.`,
+      );
+    }
+    if (seen.has(az)) {
+      throw new PropValidationError(
+        NAME,
+        `availabilityZones[${i}]`,
+        `received '${az}' twice; each AZ once, since a second subnet in the same AZ adds no availability.`,
+      );
+    }
+    seen.add(az);
+    if (knownNames && !knownNames.includes(az)) {
+      throw new PropValidationError(
+        NAME,
+        `availabilityZones[${i}]`,
+        `received '${az}', which is not an AZ of the stack's region (${knownNames.join(', ')}).`,
+      );
+    }
+  });
+}
+
 /** Returns the prefix length of an IPv4 CIDR, or throws a {@link PropValidationError}. */
 function parseCidr(cidr: string): number {
   if (Token.isUnresolved(cidr)) {
@@ -308,7 +382,8 @@ function parseCidr(cidr: string): number {
       'must be a literal string: subnets are computed at synth time.',
     );
   }
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  // No leading zeros: '010.0.0.0' reads as octal 8 to some tools and as 10 to others.
+  const m = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\/(\d{1,2})$/.exec(cidr);
   if (!m || m.slice(1, 5).some((o) => Number(o) > 255)) {
     throw new PropValidationError(
       NAME,
@@ -322,6 +397,18 @@ function parseCidr(cidr: string): number {
       NAME,
       'cidr',
       `prefix must be between /16 and /28 (the sizes AWS allows for a VPC); received '${cidr}'.`,
+    );
+  }
+  // Host bits set: the CDK does not reject '10.0.0.1/16', it silently builds a different network (10.1.0.0/16).
+  const address = m.slice(1, 5).reduce((n, o) => n * 256 + Number(o), 0);
+  const hostBits = address % 2 ** (32 - prefix);
+  if (hostBits !== 0) {
+    const network = address - hostBits;
+    const dotted = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
+    throw new PropValidationError(
+      NAME,
+      'cidr',
+      `must be the network address of its range, with no host bits set; received '${cidr}' (did you mean '${dotted}/${prefix}'?).`,
     );
   }
   return prefix;

@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { Duration, Names, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,7 +17,16 @@ import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
 import { SecureBucket } from '../core/secure-bucket';
 import { ClickstreamQueryLayer } from './query-layer';
-import { PropValidationError, validateDuration, validateInteger, validateRange } from '../core/errors';
+import {
+  PropValidationError,
+  validateDuration,
+  validateInteger,
+  validateLogRetention,
+  validateRange,
+  validateRetainOrDestroy,
+  validateWholeDuration,
+} from '../core/errors';
+import { runtimeEntry } from '../core/runtime-entry';
 import { acknowledgeConsumer, acknowledgeFirehoseRoles, acknowledgeOnFailureQueue } from './acknowledgments';
 
 const NAME = 'KinesisPipeline';
@@ -218,6 +226,11 @@ export interface KinesisPipelineAlarms {
 }
 
 const HOURS_24 = Duration.hours(24);
+/** The most shards CloudFormation accepts for a provisioned stream (AWS::Kinesis::Stream ShardCount). */
+const MAX_SHARDS = 100000;
+/** Firehose limit on Prefix and ErrorOutputPrefix. */
+const MAX_PREFIX_LENGTH = 1024;
+const ERROR_OUTPUT_TYPE = '!{firehose:error-output-type}';
 const HOURS_8760 = Duration.hours(8760);
 
 /**
@@ -330,7 +343,7 @@ export class KinesisPipeline extends Construct {
     logGroup.grantWrite(role);
 
     this.consumer = new nodejs.NodejsFunction(this, 'Consumer', {
-      entry: path.join(__dirname, 'runtime', 'consumer.ts'),
+      entry: runtimeEntry(__dirname, 'consumer'),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -542,6 +555,9 @@ interface ResolvedProps {
 }
 
 function validate(props: KinesisPipelineProps): ResolvedProps {
+  // The removal policy applies to the stream, buckets, queue, keys and log groups: none takes SNAPSHOT.
+  validateRetainOrDestroy(NAME, 'removalPolicy', props.removalPolicy);
+  validateLogRetention(NAME, 'logRetention', props.logRetention);
   const streamMode = props.streamMode ?? kinesis.StreamMode.PROVISIONED;
   if (streamMode === kinesis.StreamMode.ON_DEMAND && props.shardCount !== undefined) {
     throw new PropValidationError(
@@ -559,11 +575,28 @@ function validate(props: KinesisPipelineProps): ResolvedProps {
       `must be a whole number of at least 1; received ${shardCount} (size it with estimateShardCount).`,
     );
   }
+  if (!Token.isUnresolved(shardCount) && shardCount > MAX_SHARDS) {
+    throw new PropValidationError(
+      NAME,
+      'shardCount',
+      `must be at most ${MAX_SHARDS}, the most CloudFormation accepts for a stream; received ${shardCount} ` +
+        '(a stream that needs more is split across streams, or uses ON_DEMAND).',
+    );
+  }
   const retentionPeriod = props.retentionPeriod ?? HOURS_24;
   validateDuration(NAME, 'retentionPeriod', retentionPeriod, HOURS_24, HOURS_8760, {
     because:
       'Kinesis keeps records 24 hours to 365 days; the notes say 7 days, 004 L1060, which is out of date',
   });
+  validateWholeDuration(NAME, 'retentionPeriod', retentionPeriod, 'hours');
+  if (props.startingPosition === lambda.StartingPosition.AT_TIMESTAMP) {
+    throw new PropValidationError(
+      NAME,
+      'startingPosition',
+      'received AT_TIMESTAMP, which needs a start time this construct does not take; use TRIM_HORIZON (every ' +
+        'record still kept) or LATEST (only new records).',
+    );
+  }
 
   const batchSize = props.batchSize ?? 100;
   validateInteger(NAME, 'batchSize', batchSize, 1, 10000, 'records', {
@@ -573,6 +606,7 @@ function validate(props: KinesisPipelineProps): ResolvedProps {
   validateDuration(NAME, 'maxBatchingWindow', maxBatchingWindow, Duration.seconds(0), Duration.seconds(300), {
     because: 'the Lambda event source limit',
   });
+  validateWholeDuration(NAME, 'maxBatchingWindow', maxBatchingWindow, 'seconds');
   const retryAttempts = props.retryAttempts ?? 3;
   validateInteger(NAME, 'retryAttempts', retryAttempts, 0, 10000, '', {
     because: 'retries must be bounded, or a poison record blocks its shard until it expires (002 L1342)',
@@ -581,6 +615,7 @@ function validate(props: KinesisPipelineProps): ResolvedProps {
   validateDuration(NAME, 'maxRecordAge', maxRecordAge, Duration.seconds(60), Duration.days(7), {
     because: 'the Lambda event source limit',
   });
+  validateWholeDuration(NAME, 'maxRecordAge', maxRecordAge, 'seconds');
   if (
     !maxRecordAge.isUnresolved() &&
     !retentionPeriod.isUnresolved() &&
@@ -605,24 +640,26 @@ function validate(props: KinesisPipelineProps): ResolvedProps {
   validateDuration(NAME, 'consumerTimeout', consumerTimeout, Duration.seconds(1), Duration.seconds(900), {
     because: 'the Lambda limit',
   });
+  validateWholeDuration(NAME, 'consumerTimeout', consumerTimeout, 'seconds');
 
   const bufferingInterval = props.bufferingInterval ?? Duration.seconds(300);
   validateDuration(NAME, 'bufferingInterval', bufferingInterval, Duration.seconds(0), Duration.seconds(900), {
     because: 'the Firehose limit today; the notes say 60 seconds minimum, 001 L4472, which is out of date',
   });
+  validateWholeDuration(NAME, 'bufferingInterval', bufferingInterval, 'seconds');
   const bufferingSize = props.bufferingSize ?? Size.mebibytes(5);
   if (!bufferingSize.isUnresolved()) {
-    validateRange(
-      NAME,
-      'bufferingSize',
-      bufferingSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }),
-      1,
-      128,
-      'MiB',
-      {
-        because: 'the Firehose limit for S3 destinations',
-      },
-    );
+    const sizeMib = bufferingSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    validateRange(NAME, 'bufferingSize', sizeMib, 1, 128, 'MiB', {
+      because: 'the Firehose limit for S3 destinations',
+    });
+    if (!Number.isInteger(sizeMib)) {
+      throw new PropValidationError(
+        NAME,
+        'bufferingSize',
+        `must be a whole number of MiB (Firehose takes SizeInMBs as an integer); received ${sizeMib} MiB.`,
+      );
+    }
   }
 
   const infrequentAccessAfter = props.infrequentAccessAfter ?? Duration.days(30);
@@ -638,6 +675,10 @@ function validate(props: KinesisPipelineProps): ResolvedProps {
       because: 'S3 moves objects to Standard-IA only after 30 days in Standard',
     },
   );
+  // S3 lifecycle rules count whole days (and toDays() throws on anything else, naming no prop).
+  validateWholeDuration(NAME, 'infrequentAccessAfter', infrequentAccessAfter, 'days');
+  validateWholeDuration(NAME, 'glacierAfter', glacierAfter, 'days');
+  validateWholeDuration(NAME, 'expireAfter', expireAfter, 'days');
   const days = (d: Duration): number => d.toDays();
   if (days(glacierAfter) <= days(infrequentAccessAfter)) {
     throw new PropValidationError(
@@ -655,6 +696,32 @@ function validate(props: KinesisPipelineProps): ResolvedProps {
   }
 
   const dataOutputPrefix = props.dataOutputPrefix ?? DEFAULT_DATA_PREFIX;
+  const errorOutputPrefix = props.errorOutputPrefix ?? DEFAULT_ERROR_PREFIX;
+  for (const [prop, prefix] of [
+    ['dataOutputPrefix', dataOutputPrefix],
+    ['errorOutputPrefix', errorOutputPrefix],
+  ] as const) {
+    if (!Token.isUnresolved(prefix) && prefix.length > MAX_PREFIX_LENGTH) {
+      throw new PropValidationError(
+        NAME,
+        prop,
+        `must be at most ${MAX_PREFIX_LENGTH} characters (the Firehose limit); received ${prefix.length} characters.`,
+      );
+    }
+  }
+  if (
+    !Token.isUnresolved(dataOutputPrefix) &&
+    !Token.isUnresolved(errorOutputPrefix) &&
+    dataOutputPrefix.includes('!{') &&
+    !errorOutputPrefix.includes(ERROR_OUTPUT_TYPE)
+  ) {
+    throw new PropValidationError(
+      NAME,
+      'errorOutputPrefix',
+      `must contain ${ERROR_OUTPUT_TYPE} when dataOutputPrefix uses expressions (Firehose rejects the delivery ` +
+        `stream otherwise); received '${errorOutputPrefix}'.`,
+    );
+  }
   let queryDataPrefix: string | undefined;
   if (props.queryable ?? true) {
     queryDataPrefix = dataOutputPrefix.endsWith(PARTITIONS_SUFFIX)
@@ -676,11 +743,19 @@ function validate(props: KinesisPipelineProps): ResolvedProps {
   const queryScanLimit = props.queryScanLimit ?? Size.gibibytes(10);
   if (!queryScanLimit.isUnresolved()) {
     const mib = queryScanLimit.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
-    if (mib < 10) {
+    if (!(mib >= 10)) {
       throw new PropValidationError(
         NAME,
         'queryScanLimit',
         `must be at least 10 MiB; received ${mib} MiB (the smallest per-query scan limit Athena accepts is 10 MB).`,
+      );
+    }
+    const bytes = queryScanLimit.toBytes({ rounding: SizeRoundingBehavior.NONE });
+    if (!Number.isInteger(bytes)) {
+      throw new PropValidationError(
+        NAME,
+        'queryScanLimit',
+        `must be a whole number of bytes (Athena takes the limit in bytes); received ${bytes} bytes.`,
       );
     }
   }
@@ -701,7 +776,7 @@ function validate(props: KinesisPipelineProps): ResolvedProps {
     bufferingInterval,
     bufferingSize,
     dataOutputPrefix,
-    errorOutputPrefix: props.errorOutputPrefix ?? DEFAULT_ERROR_PREFIX,
+    errorOutputPrefix,
     infrequentAccessAfter,
     glacierAfter,
     expireAfter,

@@ -12,7 +12,13 @@ import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
-import { PropValidationError, validateDuration, validateInteger } from '../core/errors';
+import {
+  PropValidationError,
+  validateDuration,
+  validateInteger,
+  validateLogRetention,
+  validateWholeDuration,
+} from '../core/errors';
 import { assertNoOverlap, parseBackupWindow, parseMaintenanceWindow } from './windows';
 
 const NAME = 'MultiAzDatabase';
@@ -236,7 +242,11 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
           `received ${maxAllocatedStorage} GiB (storage autoscaling needs room to grow, note 001 L2520-2531).`,
       );
     }
-    if (replicaCount > 0 && !backupRetention.isUnresolved() && backupRetention.toSeconds() === 0) {
+    if (
+      replicaCount > 0 &&
+      !backupRetention.isUnresolved() &&
+      backupRetention.toSeconds({ integral: false }) === 0
+    ) {
       throw new PropValidationError(
         NAME,
         'readReplicas',
@@ -247,7 +257,11 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
     validateDuration(NAME, 'backupRetention', backupRetention, Duration.days(1), Duration.days(35), {
       because: 'RDS keeps automated backups 1-35 days; 0 would turn backups off, note 004 L158-161',
     });
-    if (!backupRetention.isUnresolved() && !Number.isInteger(backupRetention.toHours() / 24)) {
+    // integral: false, or toHours() itself throws (naming no prop) on a fraction of an hour.
+    if (
+      !backupRetention.isUnresolved() &&
+      !Number.isInteger(backupRetention.toHours({ integral: false }) / 24)
+    ) {
       throw new PropValidationError(
         NAME,
         'backupRetention',
@@ -270,6 +284,20 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
       );
     }
     validateMonitoringInterval(monitoringInterval);
+    validateLogRetention(NAME, 'logRetention', props.logRetention);
+    // Secrets Manager rotates every 4 hours to 1,000 days, in whole hours (rate(N hours) or rate(N days)).
+    // 0, which the CDK reads as "no automatic rotation", is refused too: the credentials are always rotated.
+    validateDuration(
+      NAME,
+      'rotationInterval',
+      props.rotationInterval,
+      Duration.hours(4),
+      Duration.days(1000),
+      {
+        because: 'the Secrets Manager rotation schedule limits',
+      },
+    );
+    validateWholeDuration(NAME, 'rotationInterval', props.rotationInterval, 'hours');
     validateInteger(
       NAME,
       'connectionsAlarmThreshold',
@@ -278,7 +306,7 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
       100000,
       'connections',
     );
-    const subnets = props.vpc.selectSubnets(vpcSubnets);
+    const subnets = selectSubnets(props.vpc, vpcSubnets);
     const publicIds = new Set(props.vpc.publicSubnets.map((s) => s.subnetId));
     if (subnets.subnets.some((s) => publicIds.has(s.subnetId))) {
       throw new PropValidationError(
@@ -802,6 +830,22 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
   }
 }
 
+/**
+ * `vpc.selectSubnets`, with the CDK's error for a selection the VPC cannot satisfy (no subnet group of
+ * that type, or an unknown group name) turned into a PropValidationError that names the prop.
+ */
+function selectSubnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection): ec2.SelectedSubnets {
+  try {
+    return vpc.selectSubnets(selection);
+  } catch (e) {
+    throw new PropValidationError(
+      NAME,
+      'vpcSubnets',
+      `selects no subnets of this VPC (received ${JSON.stringify(selection)}): ${(e as Error).message}`,
+    );
+  }
+}
+
 /** The engine's default port, written as a literal. */
 export function defaultPort(engine: DatabaseEngine): number {
   return engine === DatabaseEngine.POSTGRESQL ? 5432 : 3306;
@@ -818,12 +862,13 @@ export function performanceInsightsSupported(
 
 function validateMonitoringInterval(interval: Duration): void {
   if (interval.isUnresolved()) return;
-  const seconds = interval.toSeconds();
+  // Not toSeconds(): it throws, naming no prop, on a fraction of a second (and on NaN).
+  const seconds = interval.toSeconds({ integral: false });
   if (![1, 5, 10, 15, 30, 60].includes(seconds)) {
     throw new PropValidationError(
       NAME,
       'monitoringInterval',
-      `must be 1, 5, 10, 15, 30 or 60 seconds (the intervals enhanced monitoring offers); received ${interval.toHumanString()}.`,
+      `must be 1, 5, 10, 15, 30 or 60 seconds (the intervals enhanced monitoring offers); received ${seconds} seconds.`,
     );
   }
 }

@@ -1,10 +1,10 @@
-import * as path from 'path';
-import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeCdkManagedFunctions } from '../core/cdk-managed-functions';
 import { Profile } from '../core/profile';
+import { runtimeEntry } from '../core/runtime-entry';
 import { SnsSqsFanout } from './sns-sqs-fanout';
 
 /** Props of {@link SnsSqsFanoutStack}. */
@@ -14,7 +14,7 @@ export interface SnsSqsFanoutStackProps extends StackProps {
 }
 
 /** The handler the demo's billing consumer runs. */
-export const DEMO_CONSUMER_ENTRY = path.join(__dirname, 'runtime', 'consumer.ts');
+export const DEMO_CONSUMER_ENTRY = runtimeEntry(__dirname, 'consumer');
 
 /**
  * Demo: an online shop publishes order events once; billing, shipping and analytics each get their own
@@ -65,6 +65,36 @@ export class SnsSqsFanoutStack extends Stack {
         },
       ],
     });
+    // What the README's "try it" reads with `aws cloudformation describe-stacks`, instead of searching
+    // topics and queues by name (the alarm topic's name contains OrderEvents too).
+    new CfnOutput(this, 'TopicArn', {
+      description: 'Publish order events here (sns publish --topic-arn)',
+      value: this.fanout.topic.topicArn,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Subscribe an email address here to receive the alarms',
+      value: this.fanout.alarmTopic.topicArn,
+    });
+    for (const s of this.fanout.subscribers) {
+      new CfnOutput(this, `${s.name}QueueUrl`, {
+        description: `${s.name}: the queue SNS delivers to`,
+        value: s.queue.queueUrl,
+      });
+      new CfnOutput(this, `${s.name}DeadLetterQueueUrl`, {
+        description: `${s.name}: messages received maxReceiveCount times without being deleted`,
+        value: s.deadLetterQueue.queueUrl,
+      });
+      new CfnOutput(this, `${s.name}DeliveryDeadLetterQueueUrl`, {
+        description: `${s.name}: messages SNS could not deliver to the queue`,
+        value: s.deliveryDeadLetterQueue.queueUrl,
+      });
+      if (s.consumer) {
+        new CfnOutput(this, `${s.name}ConsumerLogGroupName`, {
+          description: `${s.name}: log group of the consumer function (aws logs tail)`,
+          value: s.consumer.logGroup.logGroupName,
+        });
+      }
+    }
     acknowledgeCdkManagedFunctions(this);
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,7 +13,15 @@ import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
-import { PropValidationError, validateDuration, validateInteger, validatePattern } from '../core/errors';
+import {
+  PropValidationError,
+  validateDuration,
+  validateInteger,
+  validateLogRetention,
+  validatePattern,
+  validateRetainOrDestroy,
+  validateWholeDuration,
+} from '../core/errors';
 
 const CONSTRUCT = 'SnsSqsFanout';
 
@@ -185,6 +193,15 @@ export interface SnsSqsFanoutProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Roles that may still send to the subscriber queues directly. The queue policies deny
+   * `sqs:SendMessage` to every request that does not come from this topic, including principals of
+   * this account whose own IAM policies allow it. A dead-letter queue redrive back into its queue
+   * (`StartMessageMoveTask`) sends with the permissions of whoever started it, so list the operators'
+   * role here; it still needs `sqs:SendMessage` on the queue in its own policy.
+   * @default - none: only the topic may send
+   */
+  readonly redriveRoles?: iam.IRole[];
 }
 
 /** What a {@link FanoutSubscriber} takes from its fan-out. */
@@ -196,6 +213,7 @@ interface SubscriberContext {
   readonly alarmTopic: sns.ITopic;
   readonly logKey?: kms.IKey;
   readonly logRetention?: logs.RetentionDays;
+  readonly redriveRoles: iam.IRole[];
 }
 
 /** Everything built for one subscriber (construct id: the subscriber's name). */
@@ -287,6 +305,32 @@ export class FanoutSubscriber extends Construct {
         deadLetterQueue: deliveryDlq,
       }),
     );
+    // That Allow does not stop a principal of this account whose own IAM policy allows
+    // sqs:SendMessage: same-account access needs an Allow in either policy, not both. Only an explicit
+    // Deny does. It is the exact complement of the Allow's condition: a negated condition operator
+    // matches when the key is absent, and only AWS services set aws:SourceArn (a caller cannot), so
+    // every IAM user and role is denied, as is any other service or topic; SNS delivering for this
+    // topic is not. It denies sqs:SendMessage only: an administrator can still change or remove the
+    // policy (SetQueueAttributes, or a CloudFormation update).
+    for (const q of [queue, deliveryDlq]) {
+      q.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'DenySendUnlessFromTopic',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['sqs:SendMessage'],
+          resources: [q.queueArn],
+          conditions: {
+            ArnNotEquals: {
+              'aws:SourceArn': ctx.topic.topicArn,
+              ...(ctx.redriveRoles.length > 0
+                ? { 'aws:PrincipalArn': ctx.redriveRoles.map((r) => r.roleArn) }
+                : {}),
+            },
+          },
+        }),
+      );
+    }
     const endOfLine =
       'This queue is already a dead-letter queue (of the subscriber queue, or of the SNS subscription through its ' +
       'redrive policy) and keeps each message 14 days for a person or a redrive to act on; a dead-letter queue ' +
@@ -513,6 +557,7 @@ export class SnsSqsFanout extends Construct {
       alarmTopic: this.alarmTopic,
       logKey,
       logRetention: props.logRetention,
+      redriveRoles: props.redriveRoles ?? [],
     };
     this.subscribers = props.subscribers.map((s) => new FanoutSubscriber(this, s, ctx));
     this.queues = this.subscribers.map((s) => s.queue);
@@ -574,6 +619,59 @@ export function fanoutResourceCount(props: SnsSqsFanoutProps): number {
   );
 }
 
+/** Ids of the fan-out's own children; a subscriber (a child named after it) cannot take them. */
+const FANOUT_CHILD_IDS = ['Key', 'Resource', 'AlarmTopic', 'LogKey'];
+
+/** Environment variables the Lambda runtime sets itself; CreateFunction rejects them. */
+const RESERVED_ENVIRONMENT = new Set([
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_LAMBDA_RUNTIME_API',
+  'AWS_REGION',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'LAMBDA_RUNTIME_DIR',
+  'LAMBDA_TASK_ROOT',
+]);
+
+/**
+ * Lambda's rules for environment variables: names like `[a-zA-Z]([a-zA-Z0-9_])+`, none of the names
+ * the runtime reserves, and at most 4 KB for all names and values together.
+ */
+function validateEnvironment(prop: string, environment: { [key: string]: string } | undefined): void {
+  if (!environment) return;
+  let bytes = 0;
+  for (const [key, value] of Object.entries(environment)) {
+    if (Token.isUnresolved(key)) continue;
+    if (!/^[a-zA-Z][a-zA-Z0-9_]+$/.test(key) || RESERVED_ENVIRONMENT.has(key)) {
+      throw new PropValidationError(
+        CONSTRUCT,
+        `${prop}.${key}`,
+        `received the variable name '${key}'; Lambda takes names of a letter followed by letters, digits or _ ` +
+          '(at least 2 characters), and not the names its runtime sets itself (AWS_REGION, _HANDLER, ...).',
+      );
+    }
+    bytes += Buffer.byteLength(key) + (Token.isUnresolved(value) ? 0 : Buffer.byteLength(value));
+  }
+  if (bytes > 4096) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      prop,
+      `must be at most 4 KB of names and values together (the Lambda limit); received ${bytes} bytes.`,
+    );
+  }
+}
+
 const SQS_MIN_RETENTION = Duration.minutes(1);
 const SQS_MAX_RETENTION = Duration.days(14);
 const SQS_MAX_VISIBILITY = Duration.hours(12);
@@ -591,6 +689,9 @@ function validateProps(props: SnsSqsFanoutProps): void {
       'give at least one subscriber; a fan-out delivers each message to every subscribed queue (004 L726-727), received none.',
     );
   }
+  // The removal policy applies to queues, keys and log groups, none of which can take SNAPSHOT.
+  validateRetainOrDestroy(CONSTRUCT, 'removalPolicy', props.removalPolicy);
+  validateLogRetention(CONSTRUCT, 'logRetention', props.logRetention);
   if (props.contentBasedDeduplication && !fifo) {
     throw new PropValidationError(
       CONSTRUCT,
@@ -626,6 +727,22 @@ function validateProps(props: SnsSqsFanoutProps): void {
   props.subscribers.forEach((s, i) => validateSubscriber(s, `subscribers[${i}]`, fifo, seen));
 }
 
+/**
+ * validateDuration for the SQS and Lambda properties CloudFormation takes in whole seconds: a fraction of
+ * a second would otherwise reach the L2s, which throw "cannot be converted into a whole number of seconds"
+ * without naming the prop.
+ */
+function wholeSeconds(
+  prop: string,
+  value: Duration | undefined,
+  min: Duration,
+  max: Duration,
+  because: string,
+): void {
+  validateDuration(CONSTRUCT, prop, value, min, max, { because });
+  validateWholeDuration(CONSTRUCT, prop, value, 'seconds');
+}
+
 function validateSubscriber(
   s: FanoutSubscriberProps,
   at: string,
@@ -647,6 +764,14 @@ function validateSubscriber(
     );
   }
   seen.add(s.name);
+  if (FANOUT_CHILD_IDS.includes(s.name)) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      `${at}.name`,
+      `received '${s.name}', which the fan-out already uses for its own ${FANOUT_CHILD_IDS.join(', ')} children ` +
+        '(a subscriber becomes a child construct with its name as id); choose another name.',
+    );
+  }
 
   const queueFifo = s.fifo ?? topicFifo;
   if (queueFifo !== topicFifo) {
@@ -669,25 +794,19 @@ function validateSubscriber(
 
   const retention = s.retentionPeriod ?? Duration.days(4);
   const dlqRetention = s.deadLetterRetentionPeriod ?? Duration.days(14);
-  validateDuration(
-    CONSTRUCT,
+  wholeSeconds(
     `${at}.retentionPeriod`,
     s.retentionPeriod,
     SQS_MIN_RETENTION,
     SQS_MAX_RETENTION,
-    {
-      because: 'SQS retention limits, 000 L18-19',
-    },
+    'SQS retention limits, 000 L18-19',
   );
-  validateDuration(
-    CONSTRUCT,
+  wholeSeconds(
     `${at}.deadLetterRetentionPeriod`,
     s.deadLetterRetentionPeriod,
     SQS_MIN_RETENTION,
     SQS_MAX_RETENTION,
-    {
-      because: 'SQS retention limits, 000 L18-19',
-    },
+    'SQS retention limits, 000 L18-19',
   );
   if (
     !queueFifo &&
@@ -703,35 +822,26 @@ function validateSubscriber(
         `message would expire there after only what is left of the DLQ retention (000 L51).`,
     );
   }
-  validateDuration(
-    CONSTRUCT,
+  wholeSeconds(
     `${at}.visibilityTimeout`,
     s.visibilityTimeout,
     Duration.seconds(0),
     SQS_MAX_VISIBILITY,
-    {
-      because: 'SQS maximum visibility timeout, 000 L23',
-    },
+    'SQS maximum visibility timeout, 000 L23',
   );
-  validateDuration(
-    CONSTRUCT,
+  wholeSeconds(
     `${at}.receiveMessageWaitTime`,
     s.receiveMessageWaitTime,
     Duration.seconds(0),
     Duration.seconds(20),
-    {
-      because: 'SQS long polling waits at most 20 seconds, 004 L724',
-    },
+    'SQS long polling waits at most 20 seconds, 004 L724',
   );
-  validateDuration(
-    CONSTRUCT,
+  wholeSeconds(
     `${at}.deliveryDelay`,
     s.deliveryDelay,
     Duration.seconds(0),
     Duration.minutes(15),
-    {
-      because: 'SQS delay queues, 003 L1634-1637',
-    },
+    'SQS delay queues, 003 L1634-1637',
   );
   validateInteger(CONSTRUCT, `${at}.maxReceiveCount`, s.maxReceiveCount, 1, 1000, '', {
     because: 'SQS redrive policy limits',
@@ -741,29 +851,23 @@ function validateSubscriber(
     !s.oldestMessageAgeThreshold.isUnresolved() &&
     !retention.isUnresolved()
   ) {
-    validateDuration(
-      CONSTRUCT,
+    wholeSeconds(
       `${at}.oldestMessageAgeThreshold`,
       s.oldestMessageAgeThreshold,
       Duration.minutes(1),
       Duration.seconds(seconds(retention) - 1),
-      {
-        because: 'the alarm must fire before messages reach the retention period and expire',
-      },
+      'the alarm must fire before messages reach the retention period and expire',
     );
   }
 
   const c = s.consumer;
   if (!c) return;
-  validateDuration(
-    CONSTRUCT,
+  wholeSeconds(
     `${at}.consumer.timeout`,
     c.timeout,
     Duration.seconds(1),
     Duration.minutes(15),
-    {
-      because: 'Lambda function timeout limits',
-    },
+    'Lambda function timeout limits',
   );
   validateInteger(CONSTRUCT, `${at}.consumer.memorySize`, c.memorySize, 128, 10240, 'MiB', {
     because: 'Lambda memory limits',
@@ -771,11 +875,31 @@ function validateSubscriber(
   validateInteger(CONSTRUCT, `${at}.consumer.maxConcurrency`, c.maxConcurrency, 2, 1000, '', {
     because: 'SQS event source maximum concurrency limits',
   });
-  const maxBatch = queueFifo || !c.maxBatchingWindow ? 10 : 10000;
+  validatePattern(
+    CONSTRUCT,
+    `${at}.consumer.handler`,
+    c.handler,
+    /^[A-Za-z_$][A-Za-z0-9_$]*$/,
+    'must be the name of an exported JavaScript function (letters, digits, _ and $, not starting with a digit)',
+  );
+  validateEnvironment(`${at}.consumer.environment`, c.environment);
+  wholeSeconds(
+    `${at}.consumer.maxBatchingWindow`,
+    c.maxBatchingWindow,
+    Duration.seconds(0),
+    Duration.minutes(5),
+    'Lambda event source batching window limits',
+  );
+  // Lambda rejects a batch size over 10 unless the window is at least 1 second (a window of 0 counts as none).
+  const window = c.maxBatchingWindow;
+  const hasWindow = window !== undefined && (window.isUnresolved() || seconds(window) >= 1);
+  const maxBatch = queueFifo || !hasWindow ? 10 : 10000;
   validateInteger(CONSTRUCT, `${at}.consumer.batchSize`, c.batchSize, 1, maxBatch, '', {
     because: queueFifo
       ? 'FIFO event sources take at most 10 messages per batch'
-      : 'more than 10 messages per batch needs maxBatchingWindow',
+      : window === undefined
+        ? 'more than 10 messages per batch needs maxBatchingWindow'
+        : 'more than 10 messages per batch needs a maxBatchingWindow of at least 1 second',
   });
   if (queueFifo && c.maxBatchingWindow) {
     throw new PropValidationError(

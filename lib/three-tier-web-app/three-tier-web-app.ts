@@ -28,7 +28,13 @@ import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
-import { PropValidationError, validateDuration, validateInteger, validatePattern } from '../core/errors';
+import {
+  PropValidationError,
+  validateDuration,
+  validateInteger,
+  validatePattern,
+  validateWholeDuration,
+} from '../core/errors';
 import { ReferenceVpc } from '../core/network';
 import { AccessLogBucket } from '../core/secure-bucket';
 import { MultiAzDatabase } from '../multi-az-database/multi-az-database';
@@ -44,6 +50,15 @@ export const NODEJS_MAJOR_VERSION = 24;
 
 /** The `pg` driver version the instance installs; test/three-tier-web-app checks it is the one tested. */
 export const PG_DRIVER_VERSION = '8.23.1';
+
+/** Namespace of the metric the instances' database probe publishes (see runtime/web-app.ts). */
+export const METRIC_NAMESPACE = 'RefArch/ThreeTierWebApp';
+
+/**
+ * Name of that metric; runtime/web-app.ts publishes it under the same name (a test compares them: the
+ * construct does not import the runtime file, which needs the `pg` driver).
+ */
+export const DATABASE_CHECK_METRIC = 'DatabaseCheckFailed';
 
 /** EC2 accepts at most 16 KB of user data (before base64). */
 const USER_DATA_LIMIT_BYTES = 16 * 1024;
@@ -73,17 +88,27 @@ export interface ThreeTierWebAppProps {
    */
   readonly maxCapacity?: number;
   /**
-   * Port the app listens on inside the instance (the ALB forwards to it). Above 1023, so the app needs
-   * no root privileges.
+   * Port the app listens on inside the instance (the ALB forwards to it). 1024-65535: the app runs as
+   * an unprivileged user with `NoNewPrivileges`, which may not bind ports below 1024.
    * @default 8080
    */
   readonly appPort?: number;
   /**
-   * Path the target group and the boot script poll. The app answers 200 only after a round trip to
-   * the database, so an instance that cannot reach the data tier never receives traffic.
+   * Liveness path: the target group polls it, and the Auto Scaling group replaces an instance that
+   * fails it (ELB health checks). The app answers 200 while its process serves requests, without
+   * querying the database, so a Multi-AZ failover or a database outage does not make the group replace
+   * every instance at once (replacements cannot fix a database).
+   * Letters, digits and `/ . _ ~ -` only; not `/` (the page writes a row on every request).
    * @default '/health'
    */
   readonly healthCheckPath?: string;
+  /**
+   * Deep path: the app answers 200 only after a round trip to the database. The boot script waits for
+   * it before signalling CloudFormation, and a probe on each instance publishes its result every
+   * minute to the `DatabaseUnreachableAlarm`. Same characters as `healthCheckPath`, and different from it.
+   * @default '/health/database'
+   */
+  readonly databaseCheckPath?: string;
   /**
    * Time after launch during which failed ELB health checks do not replace an instance: the boot
    * script installs Node.js and the app first (cdk-nag AS2 asks for a grace period with ELB checks).
@@ -91,7 +116,7 @@ export interface ThreeTierWebAppProps {
    */
   readonly healthCheckGracePeriod?: Duration;
   /**
-   * How long CloudFormation waits for each new instance's success signal (sent once /health answers)
+   * How long CloudFormation waits for each new instance's success signal (sent once the database path answers)
    * before it rolls the creation or update back.
    * @default Duration.minutes(15)
    */
@@ -193,20 +218,46 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
   public readonly url: string;
   /** The load balancer's security group: the only way in from the internet. */
   public readonly connections: ec2.Connections;
+  /**
+   * The instances' database probe result, 1 when an instance could not query the database in that
+   * minute (`Maximum` over the group), 0 otherwise. Namespace `RefArch/ThreeTierWebApp`.
+   */
+  public readonly databaseCheckMetric: cloudwatch.Metric;
+  /** Value of the `App` dimension of {@link databaseCheckMetric}: this construct's unique id. */
+  private readonly metricApp: string;
 
   constructor(scope: Construct, id: string, props: ThreeTierWebAppProps = {}) {
     super(scope, id);
+    // A literal (letters and digits): it goes into the user data, where a reference to the group
+    // would make the launch template depend on the group that uses it.
+    this.metricApp = Names.uniqueId(this);
+    this.databaseCheckMetric = new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: DATABASE_CHECK_METRIC,
+      dimensionsMap: { App: this.metricApp },
+      period: Duration.minutes(1),
+      statistic: 'Maximum',
+    });
     const minCapacity = props.minCapacity ?? 2;
     const maxCapacity = props.maxCapacity ?? 4;
     const appPort = props.appPort ?? 8080;
     const healthCheckPath = props.healthCheckPath ?? '/health';
+    const databaseCheckPath = props.databaseCheckPath ?? '/health/database';
     const gracePeriod = props.healthCheckGracePeriod ?? Duration.minutes(5);
     const signalTimeout = props.signalTimeout ?? Duration.minutes(15);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const deletionProtection = props.deletionProtection ?? true;
     const instanceType =
       props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.SMALL);
-    validateProps(props, { minCapacity, maxCapacity, appPort, healthCheckPath, gracePeriod, signalTimeout });
+    validateProps(props, {
+      minCapacity,
+      maxCapacity,
+      appPort,
+      healthCheckPath,
+      databaseCheckPath,
+      gracePeriod,
+      signalTimeout,
+    });
 
     this.vpc = props.vpc ?? new ReferenceVpc(this, 'Network').vpc;
     const azs = this.vpc.availabilityZones;
@@ -218,6 +269,7 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
           '(high availability means surviving the loss of an AZ, 001 L806-811, and an ALB needs subnets in 2 AZs).',
       );
     }
+    validateTiers(this.vpc);
 
     const alarmTopic =
       props.alarmTopic ?? new AlarmTopic(this, 'AlarmTopic', { keyRemovalPolicy: removalPolicy }).topic;
@@ -267,6 +319,10 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       // Short requests: 30 s of connection draining instead of the 300 s default (001 L946-953).
       deregistrationDelay: Duration.seconds(30),
       healthCheck: {
+        // The shallow liveness path, never the database path: the Auto Scaling group's ELB health check
+        // reads this target group, and a check that fails whenever the database fails over (60-120 s)
+        // would make the group terminate every instance at once, then boot replacements that cannot
+        // signal either. Liveness asks only what a new instance can fix: does the process answer?
         path: healthCheckPath,
         healthyHttpCodes: '200',
         interval: Duration.seconds(15),
@@ -347,7 +403,19 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
           resources: [secret.secretArn],
         }),
         new iam.PolicyStatement({ actions: ['cloudformation:SignalResource'], resources: [Aws.STACK_ID] }),
+        // PutMetricData has no resource-level permissions; the condition limits it to the app's namespace.
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+        }),
       ],
+    });
+    acknowledge(readSecret, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:PutMetricData supports no resource ARNs, only "*"; the cloudwatch:namespace condition limits ' +
+        `the instances to publishing their database check into ${METRIC_NAMESPACE}, nothing else.`,
     });
     if (secret.encryptionKey) {
       readSecret.addStatements(
@@ -431,6 +499,8 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       ...bootScript({
         appPort,
         healthCheckPath,
+        databaseCheckPath,
+        metricApp: this.metricApp,
         secretArn: this.database.secret.secretArn,
         region: Stack.of(this).region,
       }),
@@ -595,6 +665,19 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       // Group metrics arrive every minute while the group exists; silence means something is wrong.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
+    // The deep check feeds this alarm instead of the health checks (see the target group). A Multi-AZ
+    // failover takes 60-120 s, at most 3 failed one-minute probes: 4 of 5 minutes means an outage.
+    add('DatabaseUnreachableAlarm', {
+      alarmDescription:
+        'App-tier instances could not query the database in 4 of the last 5 minutes (longer than a Multi-AZ failover)',
+      metric: this.databaseCheckMetric,
+      threshold: 1,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 4,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // No data means no instance reported (none running: the in-service alarm fires), not a failure.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
 
     const db = this.database.instance;
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -630,9 +713,14 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
           new cloudwatch.GraphWidget({
             title: 'App tier: instances in service',
             left: [inService],
-            width: 12,
+            width: 8,
           }),
-          new cloudwatch.GraphWidget({ title: 'App tier: CPU (%)', left: [cpu], width: 12 }),
+          new cloudwatch.GraphWidget({ title: 'App tier: CPU (%)', left: [cpu], width: 8 }),
+          new cloudwatch.GraphWidget({
+            title: 'App tier: database check failed (1 = yes)',
+            left: [this.databaseCheckMetric],
+            width: 8,
+          }),
         ],
         [
           new cloudwatch.GraphWidget({
@@ -731,6 +819,7 @@ interface ResolvedProps {
   readonly maxCapacity: number;
   readonly appPort: number;
   readonly healthCheckPath: string;
+  readonly databaseCheckPath: string;
   readonly gracePeriod: Duration;
   readonly signalTimeout: Duration;
 }
@@ -752,18 +841,51 @@ function validateProps(props: ThreeTierWebAppProps, p: ResolvedProps): void {
         '(an Auto Scaling group keeps min <= desired <= max, 001 L977-983).',
     );
   }
-  validateInteger(CONSTRUCT, 'appPort', p.appPort, 1, 65535, '', { because: 'TCP ports are 1-65535' });
-  validatePattern(
-    CONSTRUCT,
-    'healthCheckPath',
-    p.healthCheckPath,
-    /^\/[^\s]*$/,
-    'must start with "/" and contain no spaces (the target group requests this path on each instance)',
-  );
+  validateInteger(CONSTRUCT, 'appPort', p.appPort, 1024, 65535, '', {
+    because:
+      'the app runs as an unprivileged user with NoNewPrivileges, which cannot bind ports below 1024; ' +
+      'the load balancer listens on 80/443 and forwards to this port',
+  });
+  for (const [prop, path] of [
+    ['healthCheckPath', p.healthCheckPath],
+    ['databaseCheckPath', p.databaseCheckPath],
+  ] as const) {
+    validatePattern(
+      CONSTRUCT,
+      prop,
+      path,
+      /^\/[A-Za-z0-9._~\/-]{0,1023}$/,
+      'must start with "/" and use only letters, digits and / . _ ~ - (at most 1024 characters): the target ' +
+        'group or the boot script requests it, and it is written unquoted into the boot script and the systemd unit',
+    );
+    if (path === '/') {
+      throw new PropValidationError(
+        CONSTRUCT,
+        prop,
+        "must not be '/': the page writes a row into the database on every request, so health checks " +
+          'would fill the table (and the liveness check would depend on the database).',
+      );
+    }
+  }
+  if (
+    !Token.isUnresolved(p.healthCheckPath) &&
+    !Token.isUnresolved(p.databaseCheckPath) &&
+    p.healthCheckPath === p.databaseCheckPath
+  ) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'databaseCheckPath',
+      `must differ from healthCheckPath; both are '${p.healthCheckPath}'. The liveness path never queries the ` +
+        'database (the Auto Scaling group replaces instances that fail it); the database path does.',
+    );
+  }
   validateDuration(CONSTRUCT, 'healthCheckGracePeriod', p.gracePeriod, Duration.seconds(0), Duration.days(7));
   validateDuration(CONSTRUCT, 'signalTimeout', p.signalTimeout, Duration.minutes(1), Duration.hours(12), {
     because: 'CloudFormation creation policies wait at most 12 hours',
   });
+  // The grace period is HealthCheckGracePeriod in seconds; the timeout becomes an ISO 8601 PT#H#M#S value.
+  validateWholeDuration(CONSTRUCT, 'healthCheckGracePeriod', p.gracePeriod, 'seconds');
+  validateWholeDuration(CONSTRUCT, 'signalTimeout', p.signalTimeout, 'seconds');
   validateInteger(CONSTRUCT, 'targetCpuUtilizationPercent', props.targetCpuUtilizationPercent, 1, 100, '%');
   validateInteger(
     CONSTRUCT,
@@ -788,6 +910,35 @@ function validateProps(props: ThreeTierWebAppProps, p: ResolvedProps): void {
       `'${props.domainName}' needs hostedZone: the alias record is created in a Route 53 hosted zone you own ` +
         '(an alias, not a CNAME, so it also works at the zone apex, 001 L1144-1167).',
     );
+  }
+}
+
+/**
+ * The three tiers need three kinds of subnets: public (load balancer), private with egress (instances,
+ * which install packages and call AWS APIs) and isolated (database). A VPC without one of them, such as
+ * a ReferenceVpc with `natGateways: 0`, would otherwise fail inside the CDK with an error naming no prop.
+ */
+function validateTiers(vpc: ec2.IVpc): void {
+  const tiers: [ec2.SubnetType, string][] = [
+    [ec2.SubnetType.PUBLIC, 'public subnets for the load balancer'],
+    [ec2.SubnetType.PRIVATE_WITH_EGRESS, 'private subnets with egress (NAT) for the instances'],
+    [ec2.SubnetType.PRIVATE_ISOLATED, 'isolated subnets for the database'],
+  ];
+  for (const [subnetType, purpose] of tiers) {
+    let found = 0;
+    try {
+      found = vpc.selectSubnets({ subnetType }).subnets.length;
+    } catch {
+      // The CDK throws when the VPC has no subnet group of that type.
+    }
+    if (found === 0) {
+      throw new PropValidationError(
+        CONSTRUCT,
+        'vpc',
+        `received a VPC without ${purpose}; give a VPC with public, private-with-egress and isolated subnets ` +
+          '(a ReferenceVpc with at least one NAT device has all three).',
+      );
+    }
   }
 }
 
@@ -874,13 +1025,16 @@ function logAccessLogs(lb: elbv2.ApplicationLoadBalancer, bucket: s3.IBucket, pr
 interface BootScriptOptions {
   readonly appPort: number;
   readonly healthCheckPath: string;
+  readonly databaseCheckPath: string;
+  /** Value of the `App` dimension of the database probe metric. */
+  readonly metricApp: string;
   readonly secretArn: string;
   readonly region: string;
 }
 
 /**
  * The user data after the signal trap: installs Node.js and the app, starts it under systemd, and
- * exits 0 (signal success) only once the app answers the health check, which needs the database.
+ * exits 0 (signal success) only once the app answers the database path, which needs the database.
  */
 function bootScript(o: BootScriptOptions): string[] {
   const node = `/usr/bin/node-${NODEJS_MAJOR_VERSION}`;
@@ -911,6 +1065,8 @@ function bootScript(o: BootScriptOptions): string[] {
     '[Service]',
     'User=webapp',
     `Environment=PORT=${o.appPort} AWS_REGION=${o.region} DB_SECRET_ARN=${o.secretArn}`,
+    `Environment=HEALTH_PATH=${o.healthCheckPath} DATABASE_CHECK_PATH=${o.databaseCheckPath}`,
+    `Environment=METRIC_NAMESPACE=${METRIC_NAMESPACE} METRIC_APP=${o.metricApp}`,
     'Environment=INSTANCE_ID=$INSTANCE_ID DB_CA_FILE=/opt/webapp/rds-ca.pem NODE_ENV=production HOME=/tmp',
     `ExecStart=${node} /opt/webapp/web-app.js`,
     'Restart=always',
@@ -923,8 +1079,9 @@ function bootScript(o: BootScriptOptions): string[] {
     'EOF',
     'systemctl daemon-reload',
     'systemctl enable --now webapp',
-    // Signal success only when the app answers through the database: 60 tries, 5 s apart.
-    `for i in $(seq 1 60); do curl -fsS http://127.0.0.1:${o.appPort}${o.healthCheckPath} && exit 0; sleep 5; done`,
+    // Signal success only when the app answers through the database (the deep path, not the liveness
+    // path): a release or network change that breaks the data tier rolls back. 60 tries, 5 s apart.
+    `for i in $(seq 1 60); do curl -fsS http://127.0.0.1:${o.appPort}${o.databaseCheckPath} && exit 0; sleep 5; done`,
     'echo "the app did not become healthy" >&2',
     'exit 1',
   ];

@@ -73,6 +73,25 @@ describe.each(['sandbox', 'production'] as const)('%s: every method is authorize
     });
   });
 
+  test("API Gateway's own errors carry the CORS header; a rejected body says which rule it broke", () => {
+    const t = templates[profile];
+    const responses = resources(t, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties);
+    expect(responses.map((r) => r.ResponseType).sort()).toEqual([
+      'BAD_REQUEST_BODY',
+      'DEFAULT_4XX',
+      'DEFAULT_5XX',
+    ]);
+    for (const r of responses) {
+      expect(r.ResponseParameters).toEqual({
+        'gatewayresponse.header.Access-Control-Allow-Origin': "'http://localhost:3000'",
+        'gatewayresponse.header.Vary': "'Origin'",
+      });
+    }
+    expect(JSON.stringify(responses.find((r) => r.ResponseType === 'BAD_REQUEST_BODY'))).toContain(
+      '$context.error.validationErrorString',
+    );
+  });
+
   test('CORS preflight allows only the configured origin', () => {
     const options = resources(templates[profile], 'AWS::ApiGateway::Method').filter(
       ([, m]) => m.Properties.HttpMethod === 'OPTIONS',
@@ -307,9 +326,9 @@ describe('REST API', () => {
 });
 
 describe('backend', () => {
-  test('Node 24 function with explicit memory, timeout, X-Ray and reserved concurrency per profile', () => {
+  test('Node 24 function with explicit memory, timeout, X-Ray; production reserves 50, sandbox nothing', () => {
     for (const [profile, reserved] of [
-      ['sandbox', 5],
+      ['sandbox', Match.absent()],
       ['production', 50],
     ] as const) {
       templates[profile].hasResourceProperties('AWS::Lambda::Function', {
@@ -323,6 +342,23 @@ describe('backend', () => {
         },
       });
     }
+    // Sandbox deploys in a new account whose Lambda concurrency quota is 10: no function of the stack
+    // reserves concurrency (Lambda refuses a reservation that leaves less than its minimum unreserved).
+    const reserving = resources(templates.sandbox, 'AWS::Lambda::Function').filter(
+      ([, f]) => f.Properties.ReservedConcurrentExecutions !== undefined,
+    );
+    expect(reserving).toEqual([]);
+  });
+
+  test('the missing reservation is acknowledged on the function in the sandbox only, with the reason', () => {
+    const ids = ['NIST.800.53.R5-LambdaConcurrency', 'HIPAA.Security-LambdaConcurrency'];
+    const acks = (profile: Profile) =>
+      JSON.stringify(stacks[profile].notesApi.handler.node.metadata.map((m) => m.data));
+    for (const id of ids) {
+      expect(acks('sandbox')).toContain(id);
+      expect(acks('production')).not.toContain(id);
+    }
+    expect(acks('sandbox')).toContain('concurrency quota is 10');
   });
 
   test('the handler may only get, put, delete and query items of its table (no Scan, no table admin)', () => {

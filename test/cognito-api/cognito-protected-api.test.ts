@@ -1,12 +1,16 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   CognitoProtectedApi,
   CognitoProtectedApiProps,
   originsOf,
 } from '../../lib/cognito-api/cognito-protected-api';
+import { acknowledge } from '../../lib/core/acknowledge';
 import { PropValidationError } from '../../lib/core/errors';
+import { SecureBucket } from '../../lib/core/secure-bucket';
 import { testApp } from '../support/app';
 import { expectNagClean } from '../support/compliance';
 
@@ -112,6 +116,120 @@ test('custom routes and scopes: each method requires the scope it names', () => 
   ]);
 });
 
+describe("gateway responses: API Gateway's own errors are readable by the SPA", () => {
+  const cors = {
+    'gatewayresponse.header.Access-Control-Allow-Origin': "'https://app.example.com'",
+    'gatewayresponse.header.Vary': "'Origin'",
+  };
+
+  test('a body the model rejects says which rule it broke, with the CORS header', () => {
+    const t = Template.fromStack(build({ enableWaf: false }).stack);
+    t.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'BAD_REQUEST_BODY',
+      StatusCode: '400',
+      ResponseParameters: cors,
+      ResponseTemplates: {
+        'application/json': '{"message":"Invalid request body: $context.error.validationErrorString"}',
+      },
+    });
+  });
+
+  test('every other 4XX (401 no token, 403 missing scope, 429 throttled) and 5XX carries the CORS header', () => {
+    const t = Template.fromStack(build({ enableWaf: false }).stack);
+    const responses = Object.values(t.findResources('AWS::ApiGateway::GatewayResponse')).map(
+      (r) => r.Properties,
+    );
+    expect(responses.map((r) => r.ResponseType).sort()).toEqual([
+      'BAD_REQUEST_BODY',
+      'DEFAULT_4XX',
+      'DEFAULT_5XX',
+    ]);
+    for (const r of responses) expect(r.ResponseParameters).toEqual(cors);
+    // UNAUTHORIZED, ACCESS_DENIED and THROTTLED are not overridden, so DEFAULT_4XX applies to them.
+    for (const r of responses.filter((x) => x.ResponseType !== 'BAD_REQUEST_BODY')) {
+      expect(r.ResponseTemplates).toBeUndefined();
+      expect(r.StatusCode).toBeUndefined();
+    }
+  });
+
+  test('the header names the same origin as the preflight: the first allowed origin', () => {
+    const { stack } = build({
+      enableWaf: false,
+      allowedOrigins: ['https://one.example.com', 'https://two.example.com'],
+    });
+    const t = Template.fromStack(stack);
+    for (const r of Object.values(t.findResources('AWS::ApiGateway::GatewayResponse'))) {
+      expect(r.Properties.ResponseParameters['gatewayresponse.header.Access-Control-Allow-Origin']).toBe(
+        "'https://one.example.com'",
+      );
+    }
+  });
+
+  test('the stage deployment depends on them (a gateway response only takes effect once deployed)', () => {
+    const t = Template.fromStack(build({ enableWaf: false }).stack);
+    const [deployment] = Object.values(t.findResources('AWS::ApiGateway::Deployment'));
+    const responseIds = Object.keys(t.findResources('AWS::ApiGateway::GatewayResponse'));
+    expect(deployment.DependsOn).toEqual(expect.arrayContaining(responseIds));
+  });
+});
+
+test("README identity-pool example: S3 access under the caller's own identity id only, nag-clean", () => {
+  const { stack, api } = build({ createIdentityPool: true, enableWaf: false });
+  const uploads = new SecureBucket(stack, 'Uploads', {
+    whyNoReplication: 'Uploads are user scratch files that can be uploaded again.',
+  });
+  // An IAM policy variable in a plain string: IAM, not TypeScript, fills it in.
+  const own = 'private/${cognito-identity.amazonaws.com:sub}/*';
+  const role = api.identityPool!.authenticatedRole;
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      resources: [uploads.bucket.arnForObjects(own)],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [uploads.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [own] } },
+    }),
+  );
+  uploads.encryptionKey.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+  const policy = role.node.findChild('DefaultPolicy');
+  const bucketId = stack.getLogicalId(uploads.bucket.node.defaultChild as s3.CfnBucket);
+  acknowledge(policy, {
+    id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/private/<cognito-identity.amazonaws.com:sub>/*]`,
+    reason: "The wildcard is below the caller's own prefix: IAM substitutes the identity id per request.",
+  });
+  for (const pack of ['NIST.800.53.R4', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']) {
+    acknowledge(policy, {
+      id: `${pack}-IAMNoInlinePolicy`,
+      reason:
+        'One statement set for this one role, deleted with it: the one-to-one case for inline policies.',
+    });
+  }
+  const statements = JSON.stringify(
+    Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(policy.node.defaultChild as never)]
+      .Properties.PolicyDocument.Statement,
+  );
+  expect(statements).toContain('/private/${cognito-identity.amazonaws.com:sub}/*');
+  expect(statements).toContain('"s3:prefix":["private/${cognito-identity.amazonaws.com:sub}/*"]');
+  expectNagClean(stack);
+});
+
+test('reserveConcurrency: false reserves nothing, acknowledges the concurrency findings, and stays nag-clean', () => {
+  const { stack, api } = build({ reserveConcurrency: false, enableWaf: false });
+  const t = Template.fromStack(stack);
+  const fn = t.toJSON().Resources[stack.getLogicalId(api.handler.node.defaultChild as never)];
+  expect(fn.Type).toBe('AWS::Lambda::Function');
+  expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    MetricName: 'Throttles',
+    AlarmDescription: Match.stringLikeRegexp('account concurrency is used up'),
+  });
+  expectNagClean(stack);
+});
+
 test('originsOf keeps scheme, host and port, once each', () => {
   expect(originsOf(['https://a.example/cb', 'https://a.example/other', 'http://localhost:3000/cb'])).toEqual([
     'https://a.example',
@@ -190,6 +308,9 @@ describe('validation', () => {
     expect(invalid({ memorySize: 64 })).toThrow(/memorySize: must be between 128 and 10240 MiB/);
     expect(invalid({ reservedConcurrentExecutions: 0 })).toThrow(
       /reservedConcurrentExecutions: must be between 1 and 1000/,
+    );
+    expect(invalid({ reserveConcurrency: false, reservedConcurrentExecutions: 5 })).toThrow(
+      /reservedConcurrentExecutions: is 5 but reserveConcurrency is false/,
     );
   });
 

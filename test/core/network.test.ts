@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ReferenceVpc, ReferenceVpcProps } from '../../lib/core/network';
@@ -97,6 +97,39 @@ describe('ReferenceVpc variants', () => {
     });
     expectNagClean(stack);
   });
+
+  test.each(['10.0.0.0/16', '172.20.0.0/20'])(
+    'the NAT instance group (VPC %s) admits all traffic from the VPC range and nothing from the internet',
+    (cidr) => {
+      const { network, stack, template } = build({ natInstance: true, cidr });
+      const group = network.natInstanceProvider!.securityGroup;
+      const sg = template.toJSON().Resources[stack.getLogicalId(group.node.defaultChild as CfnElement)];
+      // OUTBOUND_ONLY alone writes no ingress: forwarded packets from the private subnets were dropped.
+      expect(sg.Properties.SecurityGroupIngress).toEqual([
+        {
+          CidrIp: cidr,
+          IpProtocol: '-1',
+          Description: 'Traffic the private subnets send through the NAT instance',
+        },
+      ]);
+      expect(JSON.stringify(template.findResources('AWS::EC2::SecurityGroupIngress'))).not.toContain(
+        '0.0.0.0/0',
+      );
+      // The instance uses that group, and it may still reach the internet.
+      template.hasResourceProperties('AWS::EC2::Instance', {
+        NetworkInterfaces: [
+          Match.objectLike({
+            GroupSet: [
+              { 'Fn::GetAtt': [stack.getLogicalId(group.node.defaultChild as CfnElement), 'GroupId'] },
+            ],
+          }),
+        ],
+      });
+      expect(sg.Properties.SecurityGroupEgress).toEqual([
+        expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: '-1' }),
+      ]);
+    },
+  );
 
   test('a NAT instance next to a launch template does not crash cdk-nag EC26 (acknowledged in ReferenceVpc)', () => {
     const stack = new Stack(testApp(), 'NatAndTemplate');

@@ -35,6 +35,30 @@ describe('demo: order events to billing, shipping and analytics', () => {
     t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
   });
 
+  test('outputs for the README\'s "try it": topic ARN, each queue and DLQ URL, the consumer log group', () => {
+    const stack = stacks.sandbox;
+    const outputs = templates.sandbox.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const ref = (c: { node: { defaultChild?: unknown } }) =>
+      stack.resolve((c.node.defaultChild as { ref: string }).ref);
+    const fanout = stack.fanout;
+    const expected: Record<string, unknown> = {
+      TopicArn: ref(fanout.topic),
+      AlarmTopicArn: stack.resolve(fanout.alarmTopic.topicArn),
+      BillingConsumerLogGroupName: stack.resolve(
+        fanout.subscriber('Billing').consumer!.logGroup.logGroupName,
+      ),
+    };
+    for (const name of ['Billing', 'Shipping', 'Analytics']) {
+      const s = fanout.subscriber(name);
+      expected[`${name}QueueUrl`] = ref(s.queue);
+      expected[`${name}DeadLetterQueueUrl`] = ref(s.deadLetterQueue);
+      expected[`${name}DeliveryDeadLetterQueueUrl`] = ref(s.deliveryDeadLetterQueue);
+    }
+    expect(Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.Value]))).toEqual(expected);
+    // The same outputs in production (the README's commands work for both profiles).
+    expect(Object.keys(templates.production.toJSON().Outputs).sort()).toEqual(Object.keys(expected).sort());
+  });
+
   test('a poison order is retried maxReceiveCount times, then lands in the DLQ; good orders are processed once', async () => {
     // Read the redrive configuration the billing queue really gets, and run the real handler against it.
     const fanout = stacks.sandbox.fanout;

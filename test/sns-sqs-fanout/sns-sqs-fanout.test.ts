@@ -137,6 +137,67 @@ describe('defaults (one plain subscriber, one with a Lambda consumer)', () => {
     }
   });
 
+  test('everyone else is denied sqs:SendMessage, same-account principals included: the exact complement of the SNS Allow', () => {
+    for (const q of [fanout.queues[0], fanout.deliveryDeadLetterQueues[0]]) {
+      const policy = Object.values(t.findResources('AWS::SQS::QueuePolicy')).find(
+        (p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([ref(q)]),
+      )!;
+      const statements = policy.Properties.PolicyDocument.Statement as Record<string, unknown>[];
+      const denies = statements.filter(
+        (st) => st.Effect === 'Deny' && JSON.stringify(st.Action).includes('sqs:SendMessage'),
+      );
+      // Exactly this statement: only sqs:SendMessage (never SetQueueAttributes, so an administrator
+      // can always change the policy), and a condition on aws:SourceArn alone, which IAM callers
+      // never carry (negated operators match a missing key) and SNS sets to this topic.
+      expect(denies).toEqual([
+        {
+          Sid: 'DenySendUnlessFromTopic',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'sqs:SendMessage',
+          Resource: arn(q),
+          Condition: { ArnNotEquals: { 'aws:SourceArn': ref(fanout.topic) } },
+        },
+      ]);
+    }
+    // The receive DLQ is not an SNS target: SQS itself moves messages there, so it gets no such Deny.
+    const dlqPolicy = Object.values(t.findResources('AWS::SQS::QueuePolicy')).find(
+      (p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([ref(fanout.deadLetterQueues[0])]),
+    )!;
+    expect(JSON.stringify(dlqPolicy.Properties.PolicyDocument)).not.toContain('sqs:SendMessage');
+  });
+
+  test('the receive dead-letter queue denies non-TLS requests too', () => {
+    for (const dlq of fanout.deadLetterQueues) {
+      t.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(dlq)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'sqs:*',
+              Resource: arn(dlq),
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  test('the topic is standard: not FIFO, no content-based deduplication', () => {
+    const topic = resources[stack.getLogicalId(fanout.topic.node.defaultChild as never)].Properties;
+    expect(topic.FifoTopic).toBeUndefined();
+    expect(topic.ContentBasedDeduplication).toBeUndefined();
+    expect(topic.TopicName).toBeUndefined();
+  });
+
+  test('the event source mapping invokes as soon as messages arrive: no batching window', () => {
+    const [mapping] = Object.values(t.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mapping.Properties).not.toHaveProperty('MaximumBatchingWindowInSeconds');
+  });
+
   test('three alarms per subscriber with the QueueName dimension, notifying the alarm topic on alarm and OK', () => {
     t.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     const alarmTopic = stack.resolve(fanout.alarmTopic.topicArn);
@@ -366,6 +427,38 @@ describe('per-subscriber options', () => {
     const statements = JSON.stringify(Object.values(policy)[0].Properties.PolicyDocument.Statement);
     expect(statements).toContain('sns:Publish');
     expect(statements).toContain('kms:GenerateDataKey*');
+  });
+
+  test('redriveRoles are exempt from the send Deny (a DLQ redrive sends as its caller); nothing else changes', () => {
+    const stack = new Stack(testApp(), 'Redrive');
+    const operators = new iam.Role(stack, 'Operators', { assumedBy: new iam.AccountRootPrincipal() });
+    const fanout = new SnsSqsFanout(stack, 'Fanout', {
+      subscribers: [{ name: 'A' }],
+      redriveRoles: [operators],
+    });
+    const t = Template.fromStack(stack);
+    for (const q of [fanout.queues[0], fanout.deliveryDeadLetterQueues[0]]) {
+      t.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [stack.resolve(q.queueUrl)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'DenySendUnlessFromTopic',
+              Effect: 'Deny',
+              Action: 'sqs:SendMessage',
+              // Both keys under one operator are ANDed: denied unless from the topic or an operator role.
+              Condition: {
+                ArnNotEquals: {
+                  'aws:SourceArn': stack.resolve(fanout.topic.topicArn),
+                  'aws:PrincipalArn': [stack.resolve(operators.roleArn)],
+                },
+              },
+            }),
+          ]),
+        },
+      });
+    }
+    expectNagClean(stack);
   });
 
   test('subscriber() throws for an unknown name', () => {

