@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'cdk.out/**', 'dist/**', 'coverage/**', '**/*.d.ts', '.bench/**', '.exp/**'],
+    ignores: [
+      'node_modules/**',
+      'cdk.out/**',
+      'dist/**',
+      'coverage/**',
+      '**/*.d.ts',
+      '.bench/**',
+      '.exp/**',
+      'test/integ/*.snapshot/**',
+    ],
   },
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,522 @@
+// Offline checks of the integration tests in this folder (integ.<pattern>.ts): no deployment, no
+// integ-runner, no AWS account. Each integ app is built and synthesized once, in process, and checked:
+// - it synthesizes, and its integ manifest (integ.json) names the test case and the stacks;
+// - the assertion stack holds the expected API and HTTP calls, in one chain, each expectation behind a
+//   waiter (so a failed expectation fails the deployment), and destroys its own log groups;
+// - the expectations, as written into the template, pass and fail on sample responses when run through
+//   the assertion handler integ-tests deploys (the same code, here in jest);
+// - what the test stack keeps after destroy is exactly what the README says;
+// - a snapshot of the assertion stack (asset hashes and the per-synth salt masked).
+// What only a real account can show (that AWS answers as the samples assume) is what the integ tests
+// are for; the pattern READMEs say how to run them.
+
+// The handler module imports the Step Functions client for its waiter; these tests never call it.
+jest.mock('@aws-sdk/client-sfn', () => ({ SFN: class {} }), { virtual: true });
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { AssertionHandler } from '@aws-cdk/integ-tests-alpha/lib/assertions/providers/lambda-handler/assertion';
+import { ExpectedResult } from '@aws-cdk/integ-tests-alpha';
+import { PATTERN_STACKS } from '../../lib/stacks/reference-app';
+import { testApp } from '../support/app';
+import { exactly, INTEG_STACK_PREFIX, IntegCase } from './integ-helpers';
+import * as cognitoApi from './integ.cognito-api';
+import * as kinesisPipeline from './integ.kinesis-pipeline';
+import * as multiAzDatabase from './integ.multi-az-database';
+import * as snsSqsFanout from './integ.sns-sqs-fanout';
+import * as threeTierWebApp from './integ.three-tier-web-app';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+interface Resource {
+  readonly Type: string;
+  readonly Properties?: Record<string, Json>;
+  readonly DependsOn?: string[];
+  readonly DeletionPolicy?: string;
+}
+interface TemplateJson {
+  readonly Resources: Record<string, Resource>;
+  readonly [key: string]: Json | Record<string, Resource>;
+}
+
+/** A sample response an expectation must accept (`pass`) or reject (`fail`). */
+interface Samples {
+  readonly label: string;
+  /** Picks the assertion resources (by their properties) whose `expected` to run. */
+  readonly find: (props: Record<string, Json>) => boolean;
+  readonly pass: unknown[];
+  readonly fail: unknown[];
+}
+
+interface Spec {
+  readonly build: (app: App) => IntegCase;
+  /** `Service.api` of every SDK call, sorted. */
+  readonly sdkCalls: string[];
+  readonly httpCalls: number;
+  /** Resources of the test stack that destroy keeps (type: logical id prefix), as the README says. */
+  readonly retained: string[];
+  readonly samples: Samples[];
+}
+
+const api = (name: string) => (p: Record<string, Json>) => p.api === name;
+const expectedHas = (text: string) => (p: Record<string, Json>) =>
+  typeof p.expected === 'string' && p.expected.includes(text);
+const paramsHave = (text: string) => (p: Record<string, Json>) => JSON.stringify(p.parameters).includes(text);
+const and =
+  (...fs: ((p: Record<string, Json>) => boolean)[]) =>
+  (p: Record<string, Json>) =>
+    fs.every((f) => f(p));
+
+/** What SNS puts into a queue without raw delivery: the published text is the envelope's Message. */
+const envelope = (event: object) =>
+  JSON.stringify({
+    Type: 'Notification',
+    MessageId: '0f1e2d3c',
+    TopicArn: 'arn:aws:sns:eu-west-1:111111111111:topic',
+    Message: JSON.stringify(event),
+    Timestamp: '2026-11-25T09:00:00.000Z',
+    SignatureVersion: '2',
+  });
+const message = (body: string) => ({ MessageId: 'm-1', ReceiptHandle: 'rh', MD5OfBody: 'x', Body: body });
+/** The page the app tier renders (lib/three-tier-web-app/runtime/web-app.ts, page()). */
+const page = (count: number) =>
+  '<!doctype html><html><head><title>Three-tier web app</title></head><body>' +
+  '<h1>Served by i-0123456789abcdef0</h1>' +
+  `<p>Visits stored in the database: <strong>${count}</strong>. Reload to see other instances answer.</p>` +
+  '<table><tr><th>#</th><th>instance</th><th>client</th><th>time</th></tr></table></body></html>\n';
+const note = { noteId: 'n-1', ...cognitoApi.NOTE, createdAt: '2026-11-25T09:00:00.000Z' };
+
+const SPECS: Record<string, Spec> = {
+  'integ.sns-sqs-fanout.ts': {
+    build: snsSqsFanout.build,
+    sdkCalls: [
+      'CloudWatchLogs.filterLogEvents',
+      'CloudWatchLogs.filterLogEvents',
+      'SNS.publish',
+      'SNS.publish',
+      'SQS.receiveMessage',
+      'SQS.receiveMessage',
+      'SQS.receiveMessage',
+      'SQS.receiveMessage',
+    ],
+    httpCalls: 0,
+    retained: [],
+    samples: [
+      {
+        label: 'shipping stays empty',
+        find: and(api('receiveMessage'), (p) => p.expected === '{}'),
+        pass: [{}],
+        fail: [{ Messages: [message(envelope(snsSqsFanout.SHIPPED))] }],
+      },
+      {
+        label: 'shipping holds exactly the OrderPlaced event',
+        find: and(api('receiveMessage'), expectedHas('Notification')),
+        pass: [{ Messages: [message(envelope(snsSqsFanout.PLACED))] }],
+        fail: [
+          {},
+          { Messages: [message(envelope(snsSqsFanout.SHIPPED))] },
+          { Messages: [message(envelope(snsSqsFanout.PLACED)), message(envelope(snsSqsFanout.SHIPPED))] },
+        ],
+      },
+      {
+        label: 'analytics holds the OrderShipped event (raw delivery)',
+        find: and(api('receiveMessage'), expectedHas(snsSqsFanout.SHIPPED.orderId)),
+        pass: [
+          {
+            Messages: [
+              message(JSON.stringify(snsSqsFanout.PLACED)),
+              message(JSON.stringify(snsSqsFanout.SHIPPED)),
+            ],
+          },
+        ],
+        fail: [{}, { Messages: [message(JSON.stringify(snsSqsFanout.PLACED))] }],
+      },
+      {
+        label: "billing's consumer logged the OrderShipped event",
+        find: and(api('filterLogEvents'), paramsHave(snsSqsFanout.SHIPPED.orderId)),
+        pass: [
+          {
+            events: [
+              {
+                message:
+                  '{"timestamp":"2026-11-25T09:00:00Z","level":"INFO","message":"{\\"msg\\":\\"order event processed\\",\\"orderId\\":\\"integ-o-1\\"}"}',
+              },
+            ],
+          },
+        ],
+        fail: [
+          { events: [] },
+          { events: [{ message: '{"msg":"order event failed; SQS will deliver it again"}' }] },
+        ],
+      },
+    ],
+  },
+  'integ.kinesis-pipeline.ts': {
+    build: kinesisPipeline.build,
+    sdkCalls: ['CloudWatchLogs.filterLogEvents', 'Kinesis.putRecord', 'S3.listObjectsV2'],
+    httpCalls: 0,
+    retained: [],
+    samples: [
+      {
+        label: 'the consumer logged the click',
+        find: api('filterLogEvents'),
+        pass: [
+          {
+            events: [
+              {
+                message: `2026-11-25T09:00:00.000Z\tr-1\tINFO\t${JSON.stringify({ message: 'click', ...kinesisPipeline.CLICK })}\n`,
+              },
+            ],
+          },
+        ],
+        fail: [{ events: [] }, { events: [{ message: 'START RequestId: r-1' }] }],
+      },
+      {
+        label: 'Firehose wrote an object under data/',
+        find: api('listObjectsV2'),
+        pass: [
+          {
+            KeyCount: 1,
+            Contents: [
+              {
+                Key: 'data/year=2026/month=11/day=25/hour=09/RefArchInteg-KinesisPipeline-DeliveryStream-1-2026-11-25-09-01-00-abcd.gz',
+                Size: 120,
+              },
+            ],
+          },
+        ],
+        fail: [
+          { KeyCount: 0 },
+          { Contents: [{ Key: 'errors/processing-failed/year=2026/month=11/day=25/x' }] },
+        ],
+      },
+    ],
+  },
+  'integ.multi-az-database.ts': {
+    build: multiAzDatabase.build,
+    sdkCalls: [
+      'RDS.describeDBInstances',
+      'RDS.describeDBInstances',
+      'RDS.describeDBInstances',
+      'RDS.describeDBInstances',
+      'RDS.describeDBInstances',
+      'RDS.rebootDBInstance',
+    ],
+    httpCalls: 0,
+    retained: [],
+    samples: [
+      {
+        label: 'MultiAZ is true',
+        find: (p) => p.actualPath === 'DBInstances.0.MultiAZ',
+        pass: [true],
+        fail: [false, 'false'],
+      },
+      {
+        label: 'a standby Availability Zone is reported',
+        find: (p) => p.actualPath === 'DBInstances.0.SecondaryAvailabilityZone',
+        pass: ['eu-west-1b', 'us-east-1a', 'ap-southeast-2c'],
+        fail: ['', 'eu-west-1'],
+      },
+      {
+        label: 'the instance is available (before the failover and after it)',
+        find: (p) => p.actualPath === 'DBInstances.0.DBInstanceStatus',
+        pass: ['available'],
+        fail: ['backing-up', 'rebooting'],
+      },
+      {
+        label: 'RDS accepted the failover reboot',
+        find: (p) => p.actualPath === 'DBInstance.DBInstanceStatus',
+        pass: ['rebooting'],
+        fail: [''],
+      },
+    ],
+  },
+  'integ.three-tier-web-app.ts': {
+    build: threeTierWebApp.build,
+    sdkCalls: [],
+    httpCalls: 2,
+    retained: [],
+    samples: [
+      {
+        label: 'the deep health check reached the database',
+        find: expectedHas('"status":"ok"'),
+        pass: [{ ok: true, status: 200, body: { status: 'ok', instance: 'i-0123456789abcdef0' } }],
+        fail: [
+          { ok: false, status: 503, body: { status: 'database unreachable' } },
+          { ok: false, status: 502 },
+        ],
+      },
+      {
+        label: 'the page shows visits read from the database',
+        find: expectedHas('Visits stored in the database'),
+        pass: [
+          { ok: true, status: 200, body: page(1) },
+          { ok: true, status: 200, body: page(27) },
+        ],
+        fail: [
+          { ok: false, status: 503, body: 'The database is unreachable; try again shortly.\n' },
+          { ok: true, status: 200, body: page(0) },
+        ],
+      },
+    ],
+  },
+  'integ.cognito-api.ts': {
+    build: cognitoApi.build,
+    sdkCalls: ['CognitoIdentityServiceProvider.describeUserPoolClient'],
+    httpCalls: 4,
+    // The account-level API Gateway logging role and setting, kept on purpose (see the pattern README).
+    retained: ['AWS::ApiGateway::Account:NotesApiAccount', 'AWS::IAM::Role:NotesApiCloudWatchRole'],
+    samples: [
+      {
+        label: 'no token: 401',
+        find: expectedHas('"status":401'),
+        pass: [{ ok: false, status: 401, body: { message: 'Unauthorized' } }],
+        fail: [
+          { ok: true, status: 200, body: { notes: [] } },
+          { ok: false, status: 403 },
+        ],
+      },
+      {
+        label: 'with the token, POST /notes: 201 and the note',
+        find: expectedHas('"status":201'),
+        pass: [{ ok: true, status: 201, body: note }],
+        fail: [
+          { ok: false, status: 401, body: { message: 'Unauthorized' } },
+          { ok: false, status: 400 },
+        ],
+      },
+      {
+        label: 'with the token, GET /notes: 200 and the note from DynamoDB',
+        find: expectedHas('"status":200'),
+        pass: [
+          { ok: true, status: 200, body: { notes: [{ noteId: 'n-0', title: 'other', body: '' }, note] } },
+        ],
+        fail: [
+          { ok: true, status: 200, body: { notes: [] } },
+          { ok: false, status: 401 },
+        ],
+      },
+    ],
+  },
+};
+
+/** integ-runner's pattern for TypeScript tests (`--language typescript`). */
+const INTEG_FILE = /^integ\..*(?<!\.d)\.ts$/;
+
+interface Synthesized {
+  readonly integCase: IntegCase;
+  readonly directory: string;
+  readonly stack: TemplateJson;
+  readonly assertions: TemplateJson;
+}
+
+const synthesized = new Map<string, Synthesized>();
+/** Builds and synthesizes an integ app once (bundling skipped: the templates are what is checked). */
+function synth(file: string): Synthesized {
+  if (!synthesized.has(file)) {
+    const app = testApp();
+    const integCase = SPECS[file].build(app);
+    const assembly = app.synth();
+    const template = (name: string) => assembly.getStackByName(name).template as TemplateJson;
+    synthesized.set(file, {
+      integCase,
+      directory: assembly.directory,
+      stack: template(integCase.stack.stackName),
+      assertions: template(integCase.assertionStack.stackName),
+    });
+  }
+  return synthesized.get(file)!;
+}
+
+/** Custom resources of the assertion stack that make calls: SDK and HTTP. */
+function calls(template: TemplateJson): [string, Resource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type.startsWith('Custom::DeployAssert@'));
+}
+
+/** Runs an `expected` value through the assertion handler integ-tests deploys; true when it matches. */
+async function matches(expected: string, actual: unknown): Promise<boolean> {
+  const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    const handler = new AssertionHandler(
+      {
+        RequestType: 'Create',
+        LogicalResourceId: 'Check',
+        ResourceProperties: { expected, actual },
+      } as never,
+      { getRemainingTimeInMillis: () => 60_000 } as never,
+    );
+    const result = await handler.handleIsComplete();
+    return result !== undefined && !result.failed;
+  } finally {
+    log.mockRestore();
+  }
+}
+
+/** The per-synth `salt` of every call (Date.now()) would make every snapshot differ. */
+function maskSalts(value: Json): Json {
+  if (Array.isArray(value)) return value.map(maskSalts);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === 'salt' ? '[SALT]' : maskSalts(v)]),
+    );
+  }
+  return value;
+}
+
+test('every integ file in this folder is checked here, and none is a jest test', () => {
+  const files = fs.readdirSync(__dirname).filter((f) => INTEG_FILE.test(f));
+  expect(files.sort()).toEqual(Object.keys(SPECS).sort());
+  for (const f of files) expect(f).not.toMatch(/\.test\.ts$/);
+});
+
+test('exactly() is what the assertion handler matches exactly; ExpectedResult.exact() never matches', async () => {
+  expect(await matches(exactly({}).result, {})).toBe(true);
+  expect(await matches(exactly({}).result, { Messages: [] })).toBe(false);
+  expect(await matches(exactly('available').result, 'available')).toBe(true);
+  expect(await matches(exactly('available').result, 'rebooting')).toBe(false);
+  // If this starts to pass, integ-tests decodes $Exact now and exactly() can go.
+  expect(await matches(ExpectedResult.exact('available').result, 'available')).toBe(false);
+});
+
+describe.each(Object.keys(SPECS))('%s', (file) => {
+  const spec = SPECS[file];
+
+  test('synthesizes, and integ.json names the test case, its stack and the assertion stack', () => {
+    const { integCase, directory } = synth(file);
+    const manifest = JSON.parse(fs.readFileSync(path.join(directory, 'integ.json'), 'utf8'));
+    const stackName = integCase.stack.stackName;
+    expect(stackName.startsWith(INTEG_STACK_PREFIX)).toBe(true);
+    // Never the demo stack a learner may have deployed in the same account.
+    expect(PATTERN_STACKS.map((p) => p.stackId)).not.toContain(stackName);
+    expect(manifest.testCases).toEqual({
+      [`${integCase.integ.node.id}/DefaultTest`]: expect.objectContaining({
+        stacks: [stackName],
+        assertionStack: integCase.assertionStack.stackName,
+        assertionStackName: integCase.assertionStack.stackName,
+        stackUpdateWorkflow: false,
+        cdkCommandOptions: { destroy: { args: { force: true } } },
+      }),
+    });
+  });
+
+  test('the assertion stack makes the expected calls, in one chain', () => {
+    const { assertions } = synth(file);
+    const all = calls(assertions);
+    const sdk = all
+      .filter(([, r]) => r.Type.startsWith('Custom::DeployAssert@SdkCall'))
+      .map(([, r]) => `${r.Properties!.service}.${r.Properties!.api}`);
+    expect(sdk.sort()).toEqual(spec.sdkCalls);
+    expect(all.filter(([, r]) => r.Type.startsWith('Custom::DeployAssert@HttpCall'))).toHaveLength(
+      spec.httpCalls,
+    );
+    // .next() makes each call depend on the one before: exactly one call starts the chain.
+    const ids = new Set(all.map(([id]) => id));
+    const starts = all.filter(([, r]) => !(r.DependsOn ?? []).some((d) => ids.has(d)));
+    expect(starts).toHaveLength(1);
+  });
+
+  test('every expectation waits, so a failed one fails the deployment', () => {
+    const withExpectation = calls(synth(file).assertions).filter(
+      ([, r]) => r.Properties!.expected !== undefined,
+    );
+    expect(withExpectation.length).toBeGreaterThan(0);
+    for (const [id, r] of withExpectation) {
+      expect({ id, waits: r.Properties!.stateMachineArn !== undefined }).toEqual({ id, waits: true });
+    }
+  });
+
+  test('the assertion functions log to groups of the stack, and the stack keeps nothing', () => {
+    const { Resources } = synth(file).assertions;
+    const functions = Object.values(Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) {
+      const ref = (fn.Properties!.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup
+        ?.Ref;
+      expect(ref && Resources[ref]?.Type).toBe('AWS::Logs::LogGroup');
+    }
+    expect(Object.values(Resources).filter((r) => r.DeletionPolicy && r.DeletionPolicy !== 'Delete')).toEqual(
+      [],
+    );
+  });
+
+  test('the test stack keeps only what the README lists after destroy', () => {
+    const kept = Object.entries(synth(file).stack.Resources)
+      .filter(([, r]) => r.DeletionPolicy && r.DeletionPolicy !== 'Delete')
+      .map(([id, r]) => `${r.Type}:${id.replace(/[0-9A-F]{8}$/, '')}`);
+    expect(kept.sort()).toEqual(spec.retained);
+  });
+
+  test.each(spec.samples.map((s) => [s.label, s] as const))(
+    'expectation "%s" accepts and rejects the sample responses',
+    async (_label, samples) => {
+      const found = calls(synth(file).assertions).filter(([, r]) => samples.find(r.Properties!));
+      expect(found.length).toBeGreaterThan(0);
+      for (const [id, r] of found) {
+        const expected = r.Properties!.expected;
+        expect({ id, type: typeof expected }).toEqual({ id, type: 'string' });
+        for (const actual of samples.pass)
+          expect({ id, actual, ok: await matches(expected as string, actual) }).toEqual({
+            id,
+            actual,
+            ok: true,
+          });
+        for (const actual of samples.fail)
+          expect({ id, actual, ok: await matches(expected as string, actual) }).toEqual({
+            id,
+            actual,
+            ok: false,
+          });
+      }
+    },
+  );
+
+  test('assertion stack snapshot', () => {
+    expect(maskSalts(synth(file).assertions as unknown as Json)).toMatchSnapshot();
+  });
+});
+
+describe('pattern-specific wiring', () => {
+  test('fan-out: the publisher may use the topic key, and ListObjectsV2 is allowed by s3:ListBucket', () => {
+    const fanout = JSON.stringify(synth('integ.sns-sqs-fanout.ts').assertions);
+    expect(fanout).toContain('"kms:GenerateDataKey*","kms:Decrypt"');
+    const kinesis = synth('integ.kinesis-pipeline.ts').assertions;
+    const policies = Object.values(kinesis.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r).includes('s3:ListBucket'))
+      .map((r) => JSON.stringify(r));
+    // The first call's function and the waiter's function both list the bucket.
+    expect(policies).toHaveLength(2);
+  });
+
+  test('database: the failover check expects the AZ the first call reported as the standby', () => {
+    const { assertions } = synth('integ.multi-az-database.ts');
+    const promoted = calls(assertions).find(
+      ([, r]) => r.Properties!.actualPath === 'DBInstances.0.AvailabilityZone',
+    );
+    const [firstId] = calls(assertions).find(([, r]) =>
+      JSON.stringify(r.Properties!.outputPaths ?? []).includes('SecondaryAvailabilityZone'),
+    )!;
+    expect(JSON.stringify(promoted![1].Properties!.expected)).toContain(
+      `{"Fn::GetAtt":["${firstId}","apiCallResponse.DBInstances.0.SecondaryAvailabilityZone"]}`,
+    );
+    const reboot = calls(assertions).find(([, r]) => r.Properties!.api === 'rebootDBInstance')!;
+    expect(reboot[1].Properties!.parameters).toMatchObject({ ForceFailover: 'true' });
+  });
+
+  test('cognito: a client-credentials test client with the API scopes, and Basic auth at /oauth2/token', () => {
+    const { stack, assertions } = synth('integ.cognito-api.ts');
+    const clients = Object.values(stack.Resources).filter((r) => r.Type === 'AWS::Cognito::UserPoolClient');
+    const testClient = clients.find((r) => r.Properties!.GenerateSecret === true);
+    expect(testClient?.Properties).toMatchObject({
+      AllowedOAuthFlows: ['client_credentials'],
+      AllowedOAuthScopes: ['notes/read', 'notes/write'],
+    });
+    // The demo's own client is unchanged: public, code grant only.
+    expect(
+      clients.filter((r) => JSON.stringify(r.Properties!.AllowedOAuthFlows) === '["code"]'),
+    ).toHaveLength(1);
+    const token = calls(assertions).find(([, r]) => JSON.stringify(r.Properties).includes('/oauth2/token'))!;
+    const props = JSON.stringify(token[1].Properties);
+    expect(props).toContain('Fn::Base64');
+    expect(props).toContain('grant_type=client_credentials');
+  });
+});
