@@ -1,0 +1,24 @@
+// A CDK app as another project writes it: plain CommonJS run by node (no TypeScript, no tsx), with
+// aws-reference-architectures-cdk installed from its npm tarball. test/package/packed-install.test.ts
+// copies it into a fresh directory and runs `node app.cjs <outdir>`; bundling is on (the default), so
+// the Lambda handler is bundled by esbuild from the installed package.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { App, RemovalPolicy, Stack } = require('aws-cdk-lib');
+const refarch = require('aws-reference-architectures-cdk');
+
+const app = new App({ outdir: process.argv[2] });
+
+// A pattern with a Lambda function: the fan-out, its Billing queue consumed by the packaged demo handler.
+const orders = new Stack(app, 'Orders');
+new refarch.SnsSqsFanout(orders, 'OrderEvents', {
+  removalPolicy: RemovalPolicy.DESTROY,
+  subscribers: [{ name: 'Billing', consumer: { entry: refarch.DEMO_CONSUMER_ENTRY } }, { name: 'Analytics' }],
+});
+
+// A pattern without one: the Multi-AZ database in the shared VPC.
+const data = new Stack(app, 'Data');
+const network = new refarch.ReferenceVpc(data, 'Network', { natGateways: 0, publicSubnets: false });
+new refarch.MultiAzDatabase(data, 'Database', { vpc: network.vpc, removalPolicy: RemovalPolicy.DESTROY });
+
+app.synth();
+console.log(JSON.stringify({ demoConsumerEntry: refarch.DEMO_CONSUMER_ENTRY }));

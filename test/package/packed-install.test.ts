@@ -1,0 +1,225 @@
+// The published package, as another CDK app sees it: `npm pack` (its prepack script runs `npm run build`),
+// the tarball installed into a fresh directory, and a plain-JavaScript CDK app that requires the package
+// and synthesizes two patterns from it with bundling on.
+//
+// Run with `npm run test:package` (jest.package.config.js); `npm run jest` leaves it out because the
+// TypeScript build takes 20-40 s on two cores.
+//
+// Installing: `npm install --offline` of the tarball alone (peer dependencies not installed, scripts not
+// run) needs no network, since the package has no dependencies of its own. aws-cdk-lib, constructs and
+// esbuild are then symlinked from this repository's node_modules: installing them again would copy
+// hundreds of megabytes (aws-cdk-lib) or reach the registry. Node resolves a symlink to its real path, so
+// the app and the package share one aws-cdk-lib, as they would in a real install.
+import { spawnSync, SpawnSyncOptions } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..', '..');
+const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  peerDependencies: Record<string, string>;
+};
+/** What the app needs beside the package: its peer dependencies and the bundler NodejsFunction runs. */
+const LINKED = [...Object.keys(PKG.peerDependencies), 'esbuild'];
+
+let tmp: string;
+let packed: string[];
+let appDir: string;
+let installed: string;
+let outdir: string;
+let appOutput: string;
+const timings: Record<string, number> = {};
+
+function run(cmd: string, args: string[], options: SpawnSyncOptions & { cwd: string }): string {
+  const started = Date.now();
+  const result = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  const key = `${cmd} ${args[0]}`;
+  timings[key] = (timings[key] ?? 0) + Date.now() - started;
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    throw new Error(
+      `${cmd} ${args.join(' ')} (in ${options.cwd}) exited with ${result.status}:\n${result.stdout}\n${result.stderr}`,
+    );
+  }
+  return String(result.stdout);
+}
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-package-'));
+  const packDir = path.join(tmp, 'pack');
+  fs.mkdirSync(packDir);
+  run('npm', ['pack', '--pack-destination', packDir, '--loglevel=error'], { cwd: ROOT });
+  const tarballs = fs.readdirSync(packDir).filter((f) => f.endsWith('.tgz'));
+  expect(tarballs).toEqual([`${PKG.name}-${PKG.version}.tgz`]);
+  const tarball = path.join(packDir, tarballs[0]);
+  packed = run('tar', ['-tzf', tarball], { cwd: tmp })
+    .split('\n')
+    .filter((line) => line && !line.endsWith('/'))
+    .map((line) => line.replace(/^package\//, ''));
+
+  appDir = path.join(tmp, 'app');
+  fs.mkdirSync(appDir);
+  fs.writeFileSync(
+    path.join(appDir, 'package.json'),
+    JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true }, null, 2),
+  );
+  // --legacy-peer-deps: leave aws-cdk-lib and constructs to the links below. The install writes the
+  // app's package-lock.json, which NodejsFunction needs to find the project root.
+  run(
+    'npm',
+    [
+      'install',
+      tarball,
+      '--offline',
+      '--legacy-peer-deps',
+      '--ignore-scripts',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+    ],
+    { cwd: appDir },
+  );
+  installed = path.join(appDir, 'node_modules', PKG.name);
+  const bin = path.join(appDir, 'node_modules', '.bin');
+  fs.mkdirSync(bin, { recursive: true });
+  for (const name of LINKED) {
+    fs.symlinkSync(path.join(ROOT, 'node_modules', name), path.join(appDir, 'node_modules', name), 'dir');
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules', '.bin', 'esbuild'), path.join(bin, 'esbuild'));
+
+  fs.copyFileSync(path.join(__dirname, 'consumer-app.cjs'), path.join(appDir, 'app.cjs'));
+  outdir = path.join(appDir, 'cdk.out');
+  appOutput = run('node', ['app.cjs', outdir], {
+    cwd: appDir,
+    // The repository's esbuild on PATH, as `npm install esbuild` in the app would put it. The CloudFormation
+    // validator built into aws-cdk-lib is off: it adds about 11 s to this app, and `npm run synth:all`
+    // runs it over every pattern with every gate.
+    env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, CDK_VALIDATION: 'false' },
+  });
+}, 240_000);
+
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  console.log(`package test timings (ms): ${JSON.stringify(timings)}`);
+});
+
+describe('the tarball', () => {
+  test('has the entry point, its type declarations and every public module in both forms', () => {
+    expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/lib/index.js']));
+    const js = packed.filter((f) => f.endsWith('.js') && !f.includes('/runtime/'));
+    expect(js.length).toBeGreaterThan(20);
+    for (const file of js) expect(packed).toContain(file.replace(/\.js$/, '.d.ts'));
+    const main = path.join(installed, 'package.json');
+    const manifest = JSON.parse(fs.readFileSync(main, 'utf8'));
+    expect(packed).toContain(manifest.main);
+    expect(packed).toContain(manifest.types);
+  });
+
+  test('ships the compiled Lambda handlers and the three-tier app source', () => {
+    expect(packed).toEqual(
+      expect.arrayContaining([
+        'dist/lib/sns-sqs-fanout/runtime/consumer.js',
+        'dist/lib/kinesis-pipeline/runtime/consumer.js',
+        'dist/lib/cognito-api/runtime/notes.js',
+        'dist/lib/three-tier-web-app/runtime/web-app.js',
+      ]),
+    );
+  });
+
+  test('ships every README and the generated reports the README links to', () => {
+    const readmes = fs
+      .readdirSync(path.join(ROOT, 'lib'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => /(^|\/)README[^/]*\.md$/.test(f))
+      .map((f) => `lib/${f}`);
+    expect(readmes.length).toBeGreaterThanOrEqual(5);
+    expect(packed).toEqual(expect.arrayContaining([...readmes, 'docs/COMPLIANCE.md', 'docs/COST.md']));
+  });
+
+  test('holds no tests, no TypeScript sources, no synth output and no build leftovers', () => {
+    const unwanted = packed.filter(
+      (f) =>
+        /(^|\/)(test|__snapshots__|cdk\.out|node_modules|coverage|\.bench|\.exp)\//.test(f) ||
+        /\.test\.(js|ts|d\.ts)$/.test(f) ||
+        (/\.ts$/.test(f) && !f.endsWith('.d.ts')) ||
+        /\.(map|tsbuildinfo|tgz)$/.test(f) ||
+        /^(bin|scripts|lib\/.*\.(js|ts))/.test(f),
+    );
+    expect(unwanted).toEqual([]);
+    // Handler type declarations would import @types/aws-lambda, which the package does not depend on;
+    // compliance-gates needs cdk-nag and the guard validator, development dependencies of this repository.
+    expect(packed.filter((f) => /\/runtime\/.*\.d\.ts$/.test(f) || f.includes('compliance-gates'))).toEqual(
+      [],
+    );
+  });
+});
+
+describe('an app that installs the tarball', () => {
+  test('loads every shipped module with only the peer dependencies installed', () => {
+    // Handlers are excluded: they run in Lambda (which provides @aws-sdk) or on the instance (pg).
+    const modules = packed.filter((f) => f.endsWith('.js') && !f.includes('/runtime/'));
+    const script = `for (const m of ${JSON.stringify(modules)}) require('${PKG.name}/' + m);`;
+    run('node', ['-e', script], { cwd: appDir });
+  });
+
+  test('gets the three-tier web app source from the compiled file, without TypeScript installed', () => {
+    // From the sources, app-source.ts transpiles runtime/web-app.ts with TypeScript; the package must use
+    // the shipped web-app.js instead (the app has no typescript to fall back to).
+    const script =
+      `const { webAppSource } = require('${PKG.name}/dist/lib/three-tier-web-app/app-source.js');` +
+      `process.stdout.write(webAppSource());`;
+    const source = run('node', ['-e', script], { cwd: appDir });
+    const shipped = fs.readFileSync(
+      path.join(installed, 'dist/lib/three-tier-web-app/runtime/web-app.js'),
+      'utf8',
+    );
+    expect(source).toBe(shipped.trimEnd() + '\n');
+    expect(source).toMatch(/require\("pg"\)/);
+    expect(() => require.resolve('typescript', { paths: [installed] })).toThrow();
+  });
+
+  test('synthesizes SnsSqsFanout with its Lambda consumer bundled from the installed package', () => {
+    const { demoConsumerEntry } = JSON.parse(appOutput.trim().split('\n').pop() as string);
+    // The entry resolves to the compiled handler inside the installed package, not to this repository.
+    expect(demoConsumerEntry).toBe(
+      path.join(installed, 'dist', 'lib', 'sns-sqs-fanout', 'runtime', 'consumer.js'),
+    );
+
+    const template = JSON.parse(fs.readFileSync(path.join(outdir, 'Orders.template.json'), 'utf8'));
+    const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    const count = (type: string) => types.filter((t) => t === type).length;
+    // The fan-out topic (and the alarm topic), one subscription and queue (plus dead-letter queues) per
+    // subscriber, one event source mapping for the one consumer.
+    expect(count('AWS::SNS::Topic')).toBeGreaterThanOrEqual(1);
+    expect(count('AWS::SNS::Subscription')).toBe(2);
+    expect(count('AWS::SQS::Queue')).toBeGreaterThanOrEqual(4);
+    expect(count('AWS::Lambda::EventSourceMapping')).toBe(1);
+    const functions = Object.values(
+      template.Resources as Record<string, { Type: string; Properties: { Code: { S3Key: string } } }>,
+    ).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(1);
+
+    // The asset directory esbuild wrote (cdk.out/asset.<hash>, the S3 key is <hash>.zip): one bundled
+    // index.js with the handler in it.
+    const hash = functions[0].Properties.Code.S3Key.replace(/\.zip$/, '');
+    const assets = JSON.parse(fs.readFileSync(path.join(outdir, 'Orders.assets.json'), 'utf8'));
+    const assetDir = path.join(outdir, assets.files[hash].source.path);
+    expect(fs.readdirSync(assetDir)).toContain('index.js');
+    const bundle = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+    expect(bundle).toMatch(/batchItemFailures/);
+    expect(bundle).not.toMatch(/require\(["']aws-cdk-lib/);
+  });
+
+  test('synthesizes MultiAzDatabase in the ReferenceVpc', () => {
+    const template = JSON.parse(fs.readFileSync(path.join(outdir, 'Data.template.json'), 'utf8'));
+    const resources = Object.values(
+      template.Resources as Record<string, { Type: string; Properties?: object }>,
+    );
+    const instances = resources.filter((r) => r.Type === 'AWS::RDS::DBInstance');
+    expect(instances).toHaveLength(1);
+    expect(instances[0].Properties).toMatchObject({ MultiAZ: true, StorageEncrypted: true });
+    expect(resources.filter((r) => r.Type === 'AWS::EC2::VPC')).toHaveLength(1);
+    expect(resources.filter((r) => r.Type === 'AWS::SecretsManager::Secret')).toHaveLength(1);
+  });
+});
