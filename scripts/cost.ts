@@ -185,8 +185,16 @@ interface StackCost {
 }
 
 /** Idle cost of every demo stack in every profile. */
-export function stackCosts(): StackCost[] {
-  return PROFILES.flatMap((profile) => synthesizeForCost(profile).map((s) => ({ ...s, profile })));
+export function stackCosts(
+  templatesOf: (profile: Profile) => { stackId: string; template: unknown }[] = synthesizeTemplates,
+): StackCost[] {
+  return PROFILES.flatMap((profile) =>
+    templatesOf(profile).map((s) => ({
+      stackId: s.stackId,
+      profile,
+      lines: estimateTemplate(s.template as { Resources: Record<string, Resource> }),
+    })),
+  );
 }
 
 const TABLE_START = '<!-- pattern-table:start -->';
@@ -253,12 +261,12 @@ export function renderCostReport(costs: StackCost[] = stackCosts()): string {
   return [...out, '', '## Breakdown', ...details].join('\n') + '\n';
 }
 
-function synthesizeForCost(profile: Profile): { stackId: string; lines: CostLine[] }[] {
+function synthesizeTemplates(profile: Profile): { stackId: string; template: unknown }[] {
   const context = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
   const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [], profile } });
   return addReferenceStacks(app, profile).map((stack) => ({
     stackId: stack.stackName,
-    lines: estimateTemplate(Template.fromStack(stack).toJSON() as { Resources: Record<string, Resource> }),
+    template: Template.fromStack(stack).toJSON(),
   }));
 }
 

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { PATTERN_STACKS } from '../lib/stacks/reference-app';
+import { synthesizeApp } from './reliability/synthesized-app';
 import {
   COST_FILE,
   estimateTemplate,
@@ -49,7 +50,7 @@ describe('idle cost estimate', () => {
     ).toThrow('cost: no price for RDS instance db.x9.huge; add it to PRICES in scripts/cost.ts');
   });
 
-  const costs = stackCosts();
+  const costs = stackCosts(synthesizeApp);
 
   test('docs/COST.md is up to date (run `npm run cost`)', () => {
     expect(fs.readFileSync(COST_FILE, 'utf8')).toBe(renderCostReport(costs));

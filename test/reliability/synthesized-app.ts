@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Profile } from '../../lib/core/profile';
 import { addReferenceStacks } from '../../lib/stacks/reference-app';
@@ -15,20 +17,32 @@ export interface SynthesizedStack {
 
 const cache = new Map<Profile, SynthesizedStack[]>();
 
-/** Every demo stack of the app for a profile, synthesized once per test file. */
+/**
+ * Every demo stack of the app for a profile, synthesized once per jest run: the first test file to
+ * ask writes the templates to the run's directory (made fresh by test/support/global-setup.ts, so
+ * nothing outlives the run), the other files read them. Outside jest, once per process.
+ */
 export function synthesizeApp(profile: Profile): SynthesizedStack[] {
-  if (!cache.has(profile)) {
+  if (cache.has(profile)) return cache.get(profile)!;
+  const runDir = process.env.REFARCH_TEST_RUN_DIR;
+  const file = runDir ? path.join(runDir, `app-${profile}.json`) : undefined;
+  let stacks: SynthesizedStack[];
+  if (file && fs.existsSync(file)) {
+    stacks = JSON.parse(fs.readFileSync(file, 'utf8')) as SynthesizedStack[];
+  } else {
     const app = testApp({ profile });
-    const stacks = addReferenceStacks(app, profile);
-    cache.set(
-      profile,
-      stacks.map((s) => ({
-        stackId: s.stackName,
-        template: Template.fromStack(s).toJSON() as SynthesizedStack['template'],
-      })),
-    );
+    stacks = addReferenceStacks(app, profile).map((s) => ({
+      stackId: s.stackName,
+      template: Template.fromStack(s).toJSON() as SynthesizedStack['template'],
+    }));
+    if (file) {
+      const partial = `${file}.${process.pid}`;
+      fs.writeFileSync(partial, JSON.stringify(stacks));
+      fs.renameSync(partial, file); // atomic: a parallel worker never reads half a file
+    }
   }
-  return cache.get(profile)!;
+  cache.set(profile, stacks);
+  return stacks;
 }
 
 /** Logical ids of resources of a type in a template. */
