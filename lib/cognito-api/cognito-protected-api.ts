@@ -14,6 +14,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
+import {
+  acknowledgeInlinePolicy,
+  acknowledgeNoFunctionDlq,
+  acknowledgeNoReservedConcurrency,
+  acknowledgeOutsideVpc,
+  acknowledgeXrayWildcard,
+} from '../core/function-acknowledgments';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
 import {
@@ -614,45 +621,22 @@ export class CognitoProtectedApi extends Construct {
     const synchronous =
       'API Gateway invokes the function synchronously and returns its error to the caller, who retries ' +
       '(001 L2852-2860); a dead-letter queue only receives failed asynchronous invocations and would stay empty.';
-    acknowledge(
-      fn,
-      { id: 'NIST.800.53.R4-LambdaInsideVPC', reason: outsideVpc },
-      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc },
-      { id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc },
-      { id: 'PCI.DSS.321-LambdaInsideVPC', reason: outsideVpc },
-      { id: guardRule('lambda_inside_vpc_check'), reason: outsideVpc },
-      { id: 'Serverless-LambdaDLQ', reason: synchronous },
-      { id: 'NIST.800.53.R5-LambdaDLQ', reason: synchronous },
-      { id: 'HIPAA.Security-LambdaDLQ', reason: synchronous },
-    );
+    acknowledgeOutsideVpc(fn, outsideVpc);
+    acknowledgeNoFunctionDlq(fn, synchronous);
     if (!(props.reserveConcurrency ?? true)) {
       const unreserved =
         'No concurrency is reserved (reserveConcurrency: false, the sandbox profile): Lambda keeps a minimum of ' +
         'unreserved concurrency, so a new account whose concurrency quota is 10 cannot reserve any and the stack ' +
         'would fail to deploy. The stage throttling (rate and burst) bounds the invocations instead; the ' +
         'production profile reserves concurrency.';
-      acknowledge(
-        fn,
-        { id: 'NIST.800.53.R5-LambdaConcurrency', reason: unreserved },
-        { id: 'HIPAA.Security-LambdaConcurrency', reason: unreserved },
-      );
+      acknowledgeNoReservedConcurrency(fn, unreserved);
     }
     const policy = role.node.findChild('DefaultPolicy');
-    acknowledge(policy, {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource ' +
-        'narrower than "*" (the X-Ray service authorization reference lists no resource types for them).',
-    });
-    const inline =
-      'The handler permissions (four item-level DynamoDB actions on this table, its key, this log group, X-Ray) are ' +
-      'an inline policy of this one role, deleted with it: the one-to-one case AWS recommends inline policies for.';
-    acknowledge(
+    acknowledgeXrayWildcard(policy);
+    acknowledgeInlinePolicy(
       policy,
-      ...['NIST.800.53.R4', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'].map((pack) => ({
-        id: `${pack}-IAMNoInlinePolicy`,
-        reason: inline,
-      })),
+      'The handler permissions (four item-level DynamoDB actions on this table, its key, this log group, X-Ray) are ' +
+        'an inline policy of this one role, deleted with it: the one-to-one case AWS recommends inline policies for.',
     );
     return fn;
   }

@@ -5,18 +5,23 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
-import { acknowledge, guardRule } from '../core/acknowledge';
-
-const INLINE_POLICY_PACKS = ['NIST.800.53.R4', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'];
+import { acknowledge } from '../core/acknowledge';
+import {
+  acknowledgeInlinePolicy,
+  acknowledgeNoFunctionDlq,
+  acknowledgeNoReservedConcurrency,
+  acknowledgeOutsideVpc,
+  acknowledgeXrayWildcard,
+} from '../core/function-acknowledgments';
 
 /** Inline policies written by CDK grants, each scoped to the resources of this pipeline. */
-export function acknowledgeInlinePolicy(role: IConstruct, what: string): void {
+export function acknowledgeGrantPolicy(role: IConstruct, what: string): void {
   const policy = role.node.tryFindChild('DefaultPolicy');
   if (!policy) return;
   const reason =
     `${what}. The CDK grants write it as an inline policy naming only this pipeline's resources; it belongs to ` +
     'this one role and is deleted with it, which is the one-to-one case AWS recommends inline policies for.';
-  acknowledge(policy, ...INLINE_POLICY_PACKS.map((pack) => ({ id: `${pack}-IAMNoInlinePolicy`, reason })));
+  acknowledgeInlinePolicy(policy, reason);
 }
 
 /** The consumer function: outside a VPC, no function-level DLQ, no reserved concurrency. */
@@ -31,29 +36,12 @@ export function acknowledgeConsumer(fn: lambda.Function, role: iam.Role): void {
   const noReserved =
     'A Kinesis consumer never runs more copies than shards x parallelizationFactor, which already bounds it; ' +
     'reserved concurrency would also fail to deploy in new accounts whose concurrency quota is 10.';
-  acknowledge(
-    fn,
-    { id: 'NIST.800.53.R4-LambdaInsideVPC', reason: outsideVpc },
-    { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc },
-    { id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc },
-    { id: 'PCI.DSS.321-LambdaInsideVPC', reason: outsideVpc },
-    { id: guardRule('lambda_inside_vpc_check'), reason: outsideVpc },
-    { id: 'Serverless-LambdaDLQ', reason: noDlq },
-    { id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq },
-    { id: 'HIPAA.Security-LambdaDLQ', reason: noDlq },
-    { id: 'NIST.800.53.R5-LambdaConcurrency', reason: noReserved },
-    { id: 'HIPAA.Security-LambdaConcurrency', reason: noReserved },
-  );
+  acknowledgeOutsideVpc(fn, outsideVpc);
+  acknowledgeNoFunctionDlq(fn, noDlq);
+  acknowledgeNoReservedConcurrency(fn, noReserved);
   const policy = role.node.tryFindChild('DefaultPolicy');
-  if (policy) {
-    acknowledge(policy, {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource ' +
-        'narrower than "*" (the X-Ray service authorization reference lists no resource types for them).',
-    });
-  }
-  acknowledgeInlinePolicy(
+  if (policy) acknowledgeXrayWildcard(policy);
+  acknowledgeGrantPolicy(
     role,
     'The consumer reads the stream, sends to the on-failure queue and writes its logs',
   );
@@ -94,9 +82,9 @@ export function acknowledgeFirehoseRoles(deliveryStream: IConstruct, bucket: s3.
       ...ids.map(([id, why]) => ({ id: `AwsSolutions-IAM5[${id}]`, reason: `${why}; ${grant}.` })),
     );
   }
-  if (s3Role) acknowledgeInlinePolicy(s3Role, 'Firehose writes to the data lake bucket with its key');
+  if (s3Role) acknowledgeGrantPolicy(s3Role, 'Firehose writes to the data lake bucket with its key');
   const sourceRole = deliveryStream.node.tryFindChild('Service Role');
-  if (sourceRole) acknowledgeInlinePolicy(sourceRole, 'Firehose reads the Kinesis stream');
+  if (sourceRole) acknowledgeGrantPolicy(sourceRole, 'Firehose reads the Kinesis stream');
   acknowledge(deliveryStream, {
     id: 'AwsSolutions-KDF1',
     reason:

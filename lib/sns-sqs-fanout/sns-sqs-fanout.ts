@@ -10,7 +10,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledge, guardRule } from '../core/acknowledge';
+import { acknowledge } from '../core/acknowledge';
+import {
+  acknowledgeInlinePolicy,
+  acknowledgeNoFunctionDlq,
+  acknowledgeNoReservedConcurrency,
+  acknowledgeOutsideVpc,
+  acknowledgeXrayWildcard,
+} from '../core/function-acknowledgments';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
 import {
@@ -471,35 +478,15 @@ export class FanoutSubscriber extends Construct {
     const concurrency =
       'Concurrency is capped on the event source mapping (maxConcurrency), the SQS-specific limit; reserved ' +
       'concurrency would take capacity from the whole account and cannot be set at all in new accounts limited to 10.';
-    acknowledge(
-      fn,
-      { id: 'NIST.800.53.R4-LambdaInsideVPC', reason: outsideVpc },
-      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc },
-      { id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc },
-      { id: 'PCI.DSS.321-LambdaInsideVPC', reason: outsideVpc },
-      { id: guardRule('lambda_inside_vpc_check'), reason: outsideVpc },
-      { id: 'Serverless-LambdaDLQ', reason: queueIsDlq },
-      { id: 'NIST.800.53.R5-LambdaDLQ', reason: queueIsDlq },
-      { id: 'HIPAA.Security-LambdaDLQ', reason: queueIsDlq },
-      { id: 'NIST.800.53.R5-LambdaConcurrency', reason: concurrency },
-      { id: 'HIPAA.Security-LambdaConcurrency', reason: concurrency },
-    );
+    acknowledgeOutsideVpc(fn, outsideVpc);
+    acknowledgeNoFunctionDlq(fn, queueIsDlq);
+    acknowledgeNoReservedConcurrency(fn, concurrency);
     const policy = role.node.findChild('DefaultPolicy');
-    acknowledge(policy, {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource ' +
-        'narrower than "*" (the X-Ray service authorization reference lists no resource types for them).',
-    });
-    const inline =
-      'The CDK grants write the consumer permissions (read and delete from this queue, write this log group, ' +
-      'X-Ray) as an inline policy of this one role, deleted with it: the one-to-one case AWS recommends inline policies for.';
-    acknowledge(
+    acknowledgeXrayWildcard(policy);
+    acknowledgeInlinePolicy(
       policy,
-      ...['NIST.800.53.R4', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'].map((pack) => ({
-        id: `${pack}-IAMNoInlinePolicy`,
-        reason: inline,
-      })),
+      'The CDK grants write the consumer permissions (read and delete from this queue, write this log group, ' +
+        'X-Ray) as an inline policy of this one role, deleted with it: the one-to-one case AWS recommends inline policies for.',
     );
     return fn;
   }
