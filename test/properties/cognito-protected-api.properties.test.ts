@@ -25,15 +25,7 @@ import {
   recordOf,
   validOrMutated,
 } from './arbitraries';
-import {
-  CaseStats,
-  checkCase,
-  expectCompliantSynth,
-  expectRejected,
-  fcParams,
-  PROPERTY_TIMEOUT_MS,
-  finishFile,
-} from './harness';
+import { describeProperty, expectCompliantSynth, expectRejected } from './harness';
 
 /** Scopes and routes, tied by "every route's scope is defined". */
 interface Api {
@@ -433,31 +425,11 @@ function nagShape(c: CognitoCase): string {
   ]);
 }
 
-// Counts for FC_VERBOSE=1; finishFile also removes the shared synth output directory.
-const stats = new CaseStats();
-afterAll(() => finishFile('CognitoProtectedApi', stats));
-
-describe('CognitoProtectedApi properties', () => {
-  test(
-    'every prop combination synthesizes nag-clean or is rejected with a PropValidationError',
-    () => {
-      fc.assert(
-        fc.property(caseArb, (c) => {
-          checkCase(
-            {
-              violations: violations(c),
-              build: (stack) => new CognitoProtectedApi(stack, 'Api', propsOf(stack, c)),
-              nagShape: nagShape(c),
-            },
-            stats,
-          );
-        }),
-        fcParams(),
-      );
-    },
-    PROPERTY_TIMEOUT_MS,
-  );
-});
+describeProperty('CognitoProtectedApi', caseArb, (c) => ({
+  violations: violations(c),
+  build: (stack) => new CognitoProtectedApi(stack, 'Api', propsOf(stack, c)),
+  nagShape: nagShape(c),
+}));
 
 /** Counterexamples found by the property (or while writing its generators), each a DEFECT before its fix. */
 describe('CognitoProtectedApi regressions', () => {

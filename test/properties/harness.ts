@@ -331,3 +331,31 @@ export function expectCompliantSynth(
 ): void {
   checkCase({ violations: [], build, alwaysNag: true, ...options }, new CaseStats());
 }
+
+/**
+ * The property of one construct, as a jest describe block: `FC_RUNS` generated cases, each of which
+ * must synthesize nag-clean or be rejected with a PropValidationError as the oracle (`caseOf`) says.
+ * Prints the counts with FC_VERBOSE=1 and removes the shared synth output directory afterwards.
+ */
+export function describeProperty<C>(
+  name: string,
+  cases: fc.Arbitrary<C>,
+  caseOf: (c: C) => CaseOptions,
+): void {
+  const stats = new CaseStats();
+  afterAll(() => finishFile(name, stats));
+  describe(`${name} properties`, () => {
+    test(
+      'every prop combination synthesizes nag-clean or is rejected with a PropValidationError',
+      () => {
+        fc.assert(
+          fc.property(cases, (c) => {
+            checkCase(caseOf(c), stats);
+          }),
+          fcParams(),
+        );
+      },
+      PROPERTY_TIMEOUT_MS,
+    );
+  });
+}

@@ -28,15 +28,7 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import {
-  CaseStats,
-  checkCase,
-  expectCompliantSynth,
-  expectRejected,
-  fcParams,
-  PROPERTY_TIMEOUT_MS,
-  finishFile,
-} from './harness';
+import { describeProperty, expectCompliantSynth, expectRejected } from './harness';
 
 const HOUR = 3600;
 const DAY = 86400;
@@ -376,31 +368,11 @@ function nagShape(c: KinesisCase): string {
   ]);
 }
 
-// Counts for FC_VERBOSE=1; finishFile also removes the shared synth output directory.
-const stats = new CaseStats();
-afterAll(() => finishFile('KinesisPipeline', stats));
-
-describe('KinesisPipeline properties', () => {
-  test(
-    'every prop combination synthesizes nag-clean or is rejected with a PropValidationError',
-    () => {
-      fc.assert(
-        fc.property(caseArb, (c) => {
-          checkCase(
-            {
-              violations: violations(c),
-              build: (stack) => new KinesisPipeline(stack, 'Pipeline', propsOf(stack, c)),
-              nagShape: nagShape(c),
-            },
-            stats,
-          );
-        }),
-        fcParams(),
-      );
-    },
-    PROPERTY_TIMEOUT_MS,
-  );
-});
+describeProperty('KinesisPipeline', caseArb, (c) => ({
+  violations: violations(c),
+  build: (stack) => new KinesisPipeline(stack, 'Pipeline', propsOf(stack, c)),
+  nagShape: nagShape(c),
+}));
 
 /** Counterexamples found by the property (or while writing its generators), each a DEFECT before its fix. */
 describe('KinesisPipeline regressions', () => {

@@ -26,7 +26,7 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import { CaseStats, checkCase, expectRejected, fcParams, PROPERTY_TIMEOUT_MS, finishFile } from './harness';
+import { describeProperty, expectRejected } from './harness';
 
 const HOUR = 3600;
 const DAY = 86400;
@@ -391,31 +391,11 @@ function nagShape(c: DbCase): string {
   ]);
 }
 
-// Counts for FC_VERBOSE=1; finishFile also removes the shared synth output directory.
-const stats = new CaseStats();
-afterAll(() => finishFile('MultiAzDatabase', stats));
-
-describe('MultiAzDatabase properties', () => {
-  test(
-    'every prop combination synthesizes nag-clean or is rejected with a PropValidationError',
-    () => {
-      fc.assert(
-        fc.property(caseArb, (c) => {
-          checkCase(
-            {
-              violations: violations(c),
-              build: (stack) => new MultiAzDatabase(stack, 'Database', propsOf(stack, c)),
-              nagShape: nagShape(c),
-            },
-            stats,
-          );
-        }),
-        fcParams(),
-      );
-    },
-    PROPERTY_TIMEOUT_MS,
-  );
-});
+describeProperty('MultiAzDatabase', caseArb, (c) => ({
+  violations: violations(c),
+  build: (stack) => new MultiAzDatabase(stack, 'Database', propsOf(stack, c)),
+  nagShape: nagShape(c),
+}));
 
 /** Counterexamples found by the property (or while writing its generators), each a DEFECT before its fix. */
 describe('MultiAzDatabase regressions', () => {

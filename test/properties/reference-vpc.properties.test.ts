@@ -9,11 +9,9 @@ import {
   caseApp,
   CaseStats,
   checkCase,
+  describeProperty,
   expectCompliantSynth,
   expectRejected,
-  fcParams,
-  PROPERTY_TIMEOUT_MS,
-  finishFile,
 } from './harness';
 
 const ACCOUNT = '111111111111';
@@ -246,35 +244,13 @@ function nagShape(c: VpcCase): string {
   ]);
 }
 
-// Counts for FC_VERBOSE=1; finishFile also removes the shared synth output directory.
-const stats = new CaseStats();
-afterAll(() => finishFile('ReferenceVpc', stats));
-
-describe('ReferenceVpc properties', () => {
-  test(
-    'every prop combination synthesizes nag-clean or is rejected with a PropValidationError',
-    () => {
-      fc.assert(
-        fc.property(caseArb, (c) => {
-          checkCase(
-            {
-              violations: violations(c),
-              build: (stack) => new ReferenceVpc(stack, 'Network', propsOf(c)),
-              nagShape: nagShape(c),
-              stackProps: c.zones.env ? { env: { account: ACCOUNT, region: REGION } } : undefined,
-              context: c.zones.env
-                ? { [`availability-zones:account=${ACCOUNT}:region=${REGION}`]: ENV_AZS }
-                : undefined,
-            },
-            stats,
-          );
-        }),
-        fcParams(),
-      );
-    },
-    PROPERTY_TIMEOUT_MS,
-  );
-});
+describeProperty('ReferenceVpc', caseArb, (c) => ({
+  violations: violations(c),
+  build: (stack) => new ReferenceVpc(stack, 'Network', propsOf(c)),
+  nagShape: nagShape(c),
+  stackProps: c.zones.env ? { env: { account: ACCOUNT, region: REGION } } : undefined,
+  context: c.zones.env ? { [`availability-zones:account=${ACCOUNT}:region=${REGION}`]: ENV_AZS } : undefined,
+}));
 
 /** Counterexamples found by the property (or while writing its generators), each a DEFECT before its fix. */
 describe('ReferenceVpc regressions', () => {

@@ -30,7 +30,7 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import { CaseStats, checkCase, expectRejected, fcParams, PROPERTY_TIMEOUT_MS, finishFile } from './harness';
+import { describeProperty, expectRejected } from './harness';
 
 const ENTRY = path.join(__dirname, '..', '..', 'lib', 'sns-sqs-fanout', 'runtime', 'consumer.ts');
 const DAYS_14 = 14 * 86400;
@@ -415,31 +415,11 @@ function nagShape(c: FanoutCase): string {
   ]);
 }
 
-// Counts for FC_VERBOSE=1; finishFile also removes the shared synth output directory.
-const stats = new CaseStats();
-afterAll(() => finishFile('SnsSqsFanout', stats));
-
-describe('SnsSqsFanout properties', () => {
-  test(
-    'every prop combination synthesizes nag-clean or is rejected with a PropValidationError',
-    () => {
-      fc.assert(
-        fc.property(caseArb, (c) => {
-          checkCase(
-            {
-              violations: violations(c),
-              build: (stack) => new SnsSqsFanout(stack, 'Fanout', propsOf(stack, c)),
-              nagShape: nagShape(c),
-            },
-            stats,
-          );
-        }),
-        fcParams(),
-      );
-    },
-    PROPERTY_TIMEOUT_MS,
-  );
-});
+describeProperty('SnsSqsFanout', caseArb, (c) => ({
+  violations: violations(c),
+  build: (stack) => new SnsSqsFanout(stack, 'Fanout', propsOf(stack, c)),
+  nagShape: nagShape(c),
+}));
 
 /*
  * Counterexamples the property (or the directed probing while its generators were written) found,

@@ -20,7 +20,7 @@ import {
   recordOf,
   validOrMutated,
 } from './arbitraries';
-import { CaseStats, checkCase, expectRejected, fcParams, PROPERTY_TIMEOUT_MS, finishFile } from './harness';
+import { describeProperty, expectRejected } from './harness';
 
 /**
  * The VPC: an imported three-tier VPC (cheap to synthesize), or the default ReferenceVpc; a VPC
@@ -289,31 +289,11 @@ function nagShape(c: WebCase): string {
   ]);
 }
 
-// Counts for FC_VERBOSE=1; finishFile also removes the shared synth output directory.
-const stats = new CaseStats();
-afterAll(() => finishFile('ThreeTierWebApp', stats));
-
-describe('ThreeTierWebApp properties', () => {
-  test(
-    'every prop combination synthesizes nag-clean or is rejected with a PropValidationError',
-    () => {
-      fc.assert(
-        fc.property(caseArb, (c) => {
-          checkCase(
-            {
-              violations: violations(c),
-              build: (stack) => new ThreeTierWebApp(stack, 'WebApp', propsOf(stack, c)),
-              nagShape: nagShape(c),
-            },
-            stats,
-          );
-        }),
-        fcParams(),
-      );
-    },
-    PROPERTY_TIMEOUT_MS,
-  );
-});
+describeProperty('ThreeTierWebApp', caseArb, (c) => ({
+  violations: violations(c),
+  build: (stack) => new ThreeTierWebApp(stack, 'WebApp', propsOf(stack, c)),
+  nagShape: nagShape(c),
+}));
 
 /** Counterexamples found while writing the generators, each a DEFECT before its fix. */
 describe('ThreeTierWebApp regressions', () => {
