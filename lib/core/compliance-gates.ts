@@ -1,6 +1,4 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import {
   App,
@@ -108,6 +106,11 @@ interface GuardRuleFile {
  * findings (a test compares both on a fixture) in a fraction of the time. Findings are produced by
  * `CfnGuardValidator` itself and the plugin keeps its name, so acknowledgments
  * (`cdk-validator-cfnguard::<rule>`) are unchanged.
+ *
+ * Templates are checked one after the other, on purpose. cfn-guard maps and unmaps memory thousands
+ * of times per run, and on the 2-core CI machines two such processes slow each other down more than
+ * they gain: the five demo templates took 6.6 s one at a time and 8.6 s two at a time, and one
+ * cfn-guard run beside a node process took 9.5 s instead of 3.6 s (measured 2026-11-25).
  */
 export class ControlTowerGuard implements IPolicyValidationPlugin {
   public readonly name = 'cdk-validator-cfnguard';
@@ -115,14 +118,8 @@ export class ControlTowerGuard implements IPolicyValidationPlugin {
   public readonly ruleIds?: string[];
   private readonly rules: GuardRuleFile[];
 
-  /**
-   * @param disabledRules rule files to skip (see {@link DISABLED_GUARD_RULES})
-   * @param concurrency templates checked at once, in worker processes; 1 checks them in this process
-   */
-  constructor(
-    disabledRules: readonly string[] = [],
-    private readonly concurrency: number = os.availableParallelism(),
-  ) {
+  /** @param disabledRules rule files to skip (see {@link DISABLED_GUARD_RULES}) */
+  constructor(disabledRules: readonly string[] = []) {
     const probe = new CfnGuardValidator({
       controlTowerRulesEnabled: true,
       disabledRules: [...disabledRules],
@@ -158,10 +155,7 @@ export class ControlTowerGuard implements IPolicyValidationPlugin {
         };
       })
       .filter((job) => job.rules.length > 0);
-    const reports =
-      this.concurrency > 1 && jobs.length > 1
-        ? runGuardJobsInParallel(jobs, this.concurrency)
-        : jobs.map(runGuardJob);
+    const reports = jobs.map(runGuardJob);
     const violations = reports.flatMap((r) => r.violations);
     return { success: reports.every((r) => r.success) && violations.length === 0, violations };
   }
@@ -174,7 +168,7 @@ interface GuardJob {
 
 const GUARD_MAX_BUFFER = 64 * 1024 * 1024;
 
-/** One template through cfn-guard, in this process. */
+/** One template through cfn-guard. */
 function runGuardJob(job: GuardJob): PolicyValidationPluginReport {
   const guard = new CfnGuardValidator({
     controlTowerRulesEnabled: false,
@@ -182,74 +176,6 @@ function runGuardJob(job: GuardJob): PolicyValidationPluginReport {
     maxBuffer: GUARD_MAX_BUFFER,
   });
   return guard.validate({ templatePaths: [job.template] } as unknown as IPolicyValidationContext);
-}
-
-// A worker checks one template with CfnGuardValidator (which runs cfn-guard synchronously) and
-// prints its report. The pool runs up to N workers at once and prints their reports in job order.
-// Both are plain CommonJS run with `node -e`, so they need no build step and ship inside this file.
-const GUARD_WORKER = `
-const { CfnGuardValidator } = require(process.argv[1]);
-let input = '';
-process.stdin.on('data', (d) => (input += d));
-process.stdin.on('end', () => {
-  const job = JSON.parse(input);
-  const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: job.rules, maxBuffer: ${GUARD_MAX_BUFFER} });
-  process.stdout.write(JSON.stringify(guard.validate({ templatePaths: [job.template] })));
-});`;
-
-const GUARD_POOL = `
-const { spawn } = require('child_process');
-let input = '';
-process.stdin.on('data', (d) => (input += d));
-process.stdin.on('end', () => {
-  const { jobs, concurrency, worker, validatorModule } = JSON.parse(input);
-  const results = new Array(jobs.length);
-  let next = 0, running = 0, failed = false;
-  const launch = () => {
-    while (running < concurrency && next < jobs.length) {
-      const i = next++;
-      running++;
-      const child = spawn(process.execPath, ['-e', worker, validatorModule]);
-      let out = '', err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
-      child.on('close', (code) => {
-        running--;
-        if (code !== 0) { failed = true; process.stderr.write(jobs[i].template + ': ' + err); }
-        else results[i] = JSON.parse(out);
-        if (next < jobs.length) launch();
-        else if (running === 0) {
-          if (failed) process.exit(1);
-          process.stdout.write(JSON.stringify(results));
-        }
-      });
-      child.stdin.end(JSON.stringify(jobs[i]));
-    }
-  };
-  launch();
-});`;
-
-/**
- * Templates through cfn-guard in parallel worker processes. Validation plugins are synchronous, so
- * the pool runs as one child process that this call waits for.
- */
-function runGuardJobsInParallel(jobs: GuardJob[], concurrency: number): PolicyValidationPluginReport[] {
-  const result = spawnSync(process.execPath, ['-e', GUARD_POOL], {
-    input: JSON.stringify({
-      jobs,
-      concurrency,
-      worker: GUARD_WORKER,
-      validatorModule: require.resolve('@cdklabs/cdk-validator-cfnguard'),
-    }),
-    encoding: 'utf8',
-    maxBuffer: GUARD_MAX_BUFFER,
-  });
-  if (result.status !== 0) {
-    throw new Error(
-      `ControlTowerGuard: cfn-guard workers failed (exit ${result.status}): ${result.stderr || result.error}`,
-    );
-  }
-  return JSON.parse(result.stdout) as PolicyValidationPluginReport[];
 }
 
 function listGuardFiles(dir: string): string[] {

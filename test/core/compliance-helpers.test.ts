@@ -111,10 +111,11 @@ describe('gateFindings (nag + Control Tower guard rules + built-in CloudFormatio
       outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'prune-')),
       context: cdkJsonContext(),
     });
-    new NonCompliantStack(app, 'Bad');
-    const core = new Stack(app, 'Core');
-    new SecureBucket(core, 'Data', { removalPolicy: RemovalPolicy.DESTROY, whyNoReplication: REASON });
-    new AlarmTopic(core, 'Alarms');
+    // One template (the full rule set costs about 15 ms per rule and template): the bad fixture plus
+    // the core constructs, so both failing and passing rules of several resource types are compared.
+    const bad = new NonCompliantStack(app, 'Bad');
+    new SecureBucket(bad, 'Data', { removalPolicy: RemovalPolicy.DESTROY, whyNoReplication: REASON });
+    new AlarmTopic(bad, 'Alarms');
     const assembly = app.synth();
     const context = {
       templatePaths: assembly.stacks.map((s) => s.templateFullPath),
@@ -126,13 +127,10 @@ describe('gateFindings (nag + Control Tower guard rules + built-in CloudFormatio
         (r) => `${v.ruleName} ${path.basename(r.templatePath ?? '')} ${r.resourceLogicalId}`,
       );
     const full = new CfnGuardValidator({ controlTowerRulesEnabled: true }).validate(context);
-    const pruned = new ControlTowerGuard([], 1).validate(context);
-    const parallel = new ControlTowerGuard([], 2).validate(context);
+    const pruned = new ControlTowerGuard().validate(context);
     expect(full.violations.length).toBeGreaterThan(3);
     expect(pruned.violations.flatMap(key).sort()).toEqual(full.violations.flatMap(key).sort());
-    expect(parallel.violations.flatMap(key).sort()).toEqual(full.violations.flatMap(key).sort());
     expect(pruned.success).toBe(false);
-    expect(parallel.success).toBe(false);
     // The pruning keeps only rules about types in the template: a queue-only template gets SQS rules.
     const sqsOnly = new ControlTowerGuard().rulesFor(new Set(['AWS::SQS::Queue']));
     expect(sqsOnly.map((f) => path.basename(f))).toEqual(['ct-sqs-pr-1.guard', 'ct-sqs-pr-2.guard']);
