@@ -179,10 +179,10 @@ export function recordOf<T extends object>(model: Model<T>, mutate: boolean): fc
     }) as unknown as fc.Arbitrary<T>;
   };
   if (!mutate) return valid();
+  // One record arbitrary per mutable prop, built once: `chain` would rebuild the record (and every
+  // arbitrary inside it) for each generated case, which cost more than the cases themselves.
   const mutable = keys.filter((k) => model[k].bad !== undefined);
-  return fc
-    .oneof(...mutable.map((k) => ({ weight: model[k].leaves ?? 1, arbitrary: fc.constant(k) })))
-    .chain((k) => valid(k));
+  return fc.oneof(...mutable.map((k) => ({ weight: model[k].leaves ?? 1, arbitrary: valid(k) })));
 }
 
 /**
