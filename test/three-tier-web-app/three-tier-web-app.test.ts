@@ -397,7 +397,10 @@ describe('app tier', () => {
       expect(data).toContain(
         `cat > /opt/webapp/web-app.js <<'WEBAPP_SOURCE'\n${webAppSource()}WEBAPP_SOURCE\n`,
       );
-      expect(webAppSource()).toContain('exports.createWebApp = createWebApp');
+      // CommonJS (no import/export statements), as `node web-app.js` runs it; web-app.test.ts serves
+      // pages from this same text against a real PostgreSQL.
+      expect(webAppSource()).not.toMatch(/^\s*(import|export)\s/m);
+      expect(webAppSource()).toContain('createWebApp');
     });
 
     test('installs Node.js from the AL2023 repositories and the pg version the tests ran', () => {

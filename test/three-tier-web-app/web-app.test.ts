@@ -14,6 +14,8 @@ import {
   startDatabaseProbe,
   WebApp,
 } from '../../lib/three-tier-web-app/runtime/web-app';
+import * as webAppModule from '../../lib/three-tier-web-app/runtime/web-app';
+import { webAppSource } from '../../lib/three-tier-web-app/app-source';
 
 let postgres: ChildProcessWithoutNullStreams;
 let credentials: DatabaseCredentials;
@@ -124,6 +126,29 @@ describe('web app with a reachable database', () => {
     const post = await fetch(`${url}/`, { method: 'POST', body: 'x' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
+
+describe('the JavaScript the instance runs (webAppSource, written into the user data)', () => {
+  // The tests above exercise the TypeScript module; the instance runs its transpiled copy. Load that
+  // copy as the instance's Node.js would (CommonJS, not as the main module) and serve a page from it.
+  const shipped = { exports: {} as typeof webAppModule };
+  beforeAll(() => {
+    new Function('require', 'module', 'exports', webAppSource())(require, shipped, shipped.exports);
+  });
+
+  test('exports what the TypeScript module exports', () => {
+    expect(Object.keys(shipped.exports).sort()).toEqual(Object.keys(webAppModule).sort());
+  });
+
+  test('serves the page with rows from the real database', async () => {
+    const url = await serve(
+      shipped.exports.createWebApp({ instanceId: 'i-0shipped', loadCredentials: async () => credentials }),
+    );
+    expect((await fetch(`${url}/health/database`)).status).toBe(200);
+    const html = await (await fetch(`${url}/`)).text();
+    expect(html).toContain('Served by i-0shipped');
+    expect(html).toMatch(/Visits stored in the database: <strong>\d+<\/strong>/);
   });
 });
 
