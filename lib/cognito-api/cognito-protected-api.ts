@@ -78,7 +78,8 @@ export interface CognitoProtectedApiProps {
   readonly domainPrefix: string;
   /**
    * Where Cognito may send users (with the authorization code) after sign-in: `https://` URLs, or
-   * `http://localhost` / `http://127.0.0.1` for local development (OAuth 2.0 rules Cognito applies).
+   * `http://localhost` / `http://127.0.0.1` for local development, without a fragment (OAuth 2.0 rules
+   * Cognito applies).
    */
   readonly callbackUrls: string[];
   /**
@@ -87,44 +88,49 @@ export interface CognitoProtectedApiProps {
    */
   readonly logoutUrls?: string[];
   /**
-   * Origins allowed to call the API from a browser (CORS). `*` is not accepted: the API is for the
-   * app's own pages.
+   * Origins allowed to call the API from a browser (CORS, 004 L868-873). `*` is not accepted: the API
+   * is for the app's own pages.
    * @default - the origins of the callbackUrls
    */
   readonly allowedOrigins?: string[];
   /**
-   * Whether anyone may create an account from the sign-up page; false means administrators create users.
+   * Whether anyone may create an account from the sign-up page; false means administrators create users,
+   * so nobody gets an account by accident. Turn it on for a public app.
    * @default false
    */
   readonly selfSignUpEnabled?: boolean;
   /**
-   * Whether users must set up TOTP (authenticator app) MFA. SMS is never offered (SIM swapping, cost).
+   * Whether users must set up TOTP (authenticator app) MFA (000 L919, 003 L1880-1881). SMS is never
+   * offered (SIM swapping, cost per message).
    * @default cognito.Mfa.REQUIRED
    */
   readonly mfa?: cognito.Mfa;
   /**
    * Cognito feature plan. PLUS adds threat protection (compromised credentials, adaptive
-   * authentication), switched to full enforcement here; it is priced per monthly active user.
+   * authentication, cdk-nag COG8), switched to full enforcement here; it is priced per monthly active user.
    * @default cognito.FeaturePlan.PLUS
    */
   readonly featurePlan?: cognito.FeaturePlan;
   /**
-   * Blocks deleting the user pool (console, API, or CloudFormation) until switched off.
+   * Blocks deleting the user pool and the DynamoDB table (console, API, or CloudFormation) until
+   * switched off.
    * @default true
    */
   readonly deletionProtection?: boolean;
   /**
-   * Identifier of the resource server (the prefix of every scope, e.g. `notes/read`).
+   * Identifier of the resource server (the prefix of every scope, e.g. `notes/read`). API Gateway checks
+   * the scopes per method, so Cognito no longer only authenticates, as the notes say (003 L1870).
    * @default 'notes'
    */
   readonly resourceServerIdentifier?: string;
   /**
-   * Scopes of the resource server.
+   * Scopes of the resource server; each route requires one of them.
    * @default - `read` and `write`
    */
   readonly scopes?: ApiScope[];
   /**
-   * Methods of the API.
+   * Methods of the API. Each gets the Cognito authorizer and requires its route's scope, `read` for
+   * GET and `write` for the others unless the route names one; a scope not in `scopes` is an error.
    * @default - the notes API: GET /notes, POST /notes, GET /notes/{noteId}, DELETE /notes/{noteId}
    */
   readonly routes?: ApiRoute[];
@@ -139,7 +145,8 @@ export interface CognitoProtectedApiProps {
    */
   readonly memorySize?: number;
   /**
-   * Function timeout; at most 29 seconds, the REST API integration timeout (002 L1677).
+   * Function timeout; at most 29 seconds, the REST API integration timeout (002 L1677): a longer
+   * function timeout would bill work nobody waits for.
    * @default Duration.seconds(10)
    */
   readonly timeout?: Duration;
@@ -153,38 +160,43 @@ export interface CognitoProtectedApiProps {
   readonly reserveConcurrency?: boolean;
   /**
    * Concurrent executions reserved for (and capping) the function, so a flood of requests cannot
-   * take the account's whole Lambda concurrency from other functions. Only with reserveConcurrency.
+   * take the account's whole Lambda concurrency (1,000 by default, 002 L1434) from other functions.
+   * Only with reserveConcurrency.
    * @default 10
    */
   readonly reservedConcurrentExecutions?: number;
   /**
-   * Steady-state requests per second for the whole stage (API Gateway token bucket).
+   * Steady-state requests per second for the whole stage (API Gateway token bucket): throttling keeps
+   * a flood of requests away from the function (004 L866).
    * @default 50
    */
   readonly throttlingRateLimit?: number;
   /**
-   * Burst capacity of the stage's token bucket; at least the rate limit.
+   * Burst capacity of the stage's token bucket; a burst below the rate limit is an error.
    * @default 100
    */
   readonly throttlingBurstLimit?: number;
   /**
-   * Requests per day a usage plan allows each API key it meters.
+   * Requests per day a usage plan allows each API key it meters (002 L1587-1607).
    * @default 10000
    */
   readonly dailyQuota?: number;
   /**
-   * Put an AWS WAF web ACL (AWS managed rule groups and a per-IP rate rule) in front of the stage.
+   * Put an AWS WAF web ACL (AWS managed rule groups and a rate rule of 1,000 requests per 5 minutes
+   * per IP) in front of the stage. WAF attaches to REST API stages now (000 L447 lists only CloudFront
+   * and ALB).
    * @default true
    */
   readonly enableWaf?: boolean;
   /**
-   * Create a Cognito identity pool that exchanges user-pool tokens for temporary AWS credentials.
+   * Create a Cognito identity pool that exchanges user-pool tokens for temporary AWS credentials
+   * (000 L6, 002 L1717-1718).
    * @default false
    */
   readonly createIdentityPool?: boolean;
   /**
-   * Let the identity pool give credentials to guests (unauthenticated identities). Only with
-   * createIdentityPool.
+   * Let the identity pool give credentials to guests (unauthenticated identities, cdk-nag COG7). Only
+   * with createIdentityPool.
    * @default false
    */
   readonly allowGuests?: boolean;
@@ -201,17 +213,18 @@ export interface CognitoProtectedApiProps {
    */
   readonly cloudWatchRoleRemovalPolicy?: RemovalPolicy;
   /**
-   * What happens to the user pool, table, keys and log groups when they leave the stack.
+   * What happens to the user pool, table, keys and log groups when they leave the stack. The default
+   * keeps users and notes through a stack deletion; the sandbox demo passes DESTROY.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Retention of the access, function (and WAF) log groups.
+   * Retention of the access, function (and WAF) log groups (Control Tower CT.CLOUDWATCH.PR.2).
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Topic the alarms notify.
+   * Topic every alarm notifies, on alarm and on recovery.
    * @default - a new {@link AlarmTopic}
    */
   readonly alarmTopic?: sns.ITopic;

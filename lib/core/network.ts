@@ -17,14 +17,15 @@ const NAME = 'ReferenceVpc';
 /** Props of {@link ReferenceVpc}. */
 export interface ReferenceVpcProps {
   /**
-   * IPv4 range of the VPC, a prefix between /16 and /28 (the sizes a VPC may have, note 004 L926).
+   * IPv4 range of the VPC, a prefix between /16 and /28 (the sizes a VPC may have, note 004 L926). A
+   * range too small for subnets of at least /28 each is an error.
    * @default '10.0.0.0/16'
    */
   readonly cidr?: string;
   /**
    * How many Availability Zones the subnets span. At least 2: a database standby or a second web
    * server needs a second AZ. Env-agnostic stacks only know 2 AZs; give `availabilityZones` (or an
-   * account and region) for more.
+   * account and region) for more: asking for more without them is an error, not a silent 2.
    * @default 2
    */
   readonly maxAzs?: number;
@@ -36,7 +37,8 @@ export interface ReferenceVpcProps {
   readonly availabilityZones?: string[];
   /**
    * Build public subnets (and the internet gateway). A VPC for a database alone needs none: without
-   * them nothing in the VPC can be reached from, or reach, the internet. Requires `natGateways: 0`.
+   * them nothing in the VPC can be reached from, or reach, the internet (the database demo).
+   * `false` requires `natGateways: 0`.
    * @default true
    */
   readonly publicSubnets?: boolean;
@@ -50,12 +52,13 @@ export interface ReferenceVpcProps {
   /**
    * Use a NAT instance (a t4g.nano running Amazon Linux 2023, about 3 USD a month) instead of managed
    * NAT gateways (about 33 USD a month each plus data). For sandboxes: an instance is a single point
-   * of failure that you patch yourself.
+   * of failure that you patch yourself. The instance requires IMDSv2 and has an encrypted root volume.
    * @default false
    */
   readonly natInstance?: boolean;
   /**
-   * Instance type of the NAT instance when `natInstance` is true.
+   * Instance type of the NAT instance when `natInstance` is true; the Amazon Linux 2023 image matches
+   * its architecture (arm64 for Graviton types).
    * @default t4g.nano
    */
   readonly natInstanceType?: ec2.InstanceType;
@@ -65,7 +68,7 @@ export interface ReferenceVpcProps {
    */
   readonly flowLogRemovalPolicy?: RemovalPolicy;
   /**
-   * How long VPC flow logs are kept.
+   * How long VPC flow logs are kept (Control Tower wants at least 365 days on log groups).
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly flowLogRetention?: logs.RetentionDays;

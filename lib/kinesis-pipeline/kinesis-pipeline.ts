@@ -46,8 +46,9 @@ export const ATHENA_RESULTS_PREFIX = 'athena-results/';
 export interface KinesisPipelineProps {
   // ---- Stream ----
   /**
-   * Capacity mode. PROVISIONED bills per shard-hour (cheapest for a small steady stream); ON_DEMAND
-   * bills per stream-hour and per GB and scales by itself (001 L4418-4429).
+   * Capacity mode. PROVISIONED bills per shard-hour (one shard is the cheapest idle stream); ON_DEMAND
+   * bills per stream-hour and per GB and scales by itself (001 L4418-4429), what the production profile
+   * of the demo stack uses.
    * @default kinesis.StreamMode.PROVISIONED
    */
   readonly streamMode?: kinesis.StreamMode;
@@ -63,8 +64,9 @@ export interface KinesisPipelineProps {
    */
   readonly retentionPeriod?: Duration;
   /**
-   * Customer-managed key for the stream. Consumers then need kms:Decrypt on it (the construct grants
-   * it) and every GetRecords/PutRecords costs KMS requests (cdk-nag AwsSolutions-KDS3 warns about that).
+   * Customer-managed key for the stream's encryption at rest (001 L4435). Consumers then need
+   * kms:Decrypt on it (the construct grants it) and every GetRecords/PutRecords costs KMS requests
+   * (cdk-nag AwsSolutions-KDS3 warns about that).
    * @default - the AWS managed key `alias/aws/kinesis`, written explicitly in the template
    */
   readonly streamEncryptionKey?: kms.IKey;
@@ -76,7 +78,7 @@ export interface KinesisPipelineProps {
    */
   readonly batchSize?: number;
   /**
-   * How long Lambda gathers records before invoking, 0-300 seconds.
+   * How long Lambda gathers records before invoking, 0-300 seconds: fewer, fuller invocations.
    * @default Duration.seconds(1)
    */
   readonly maxBatchingWindow?: Duration;
@@ -114,12 +116,12 @@ export interface KinesisPipelineProps {
    */
   readonly enhancedFanOut?: boolean;
   /**
-   * Memory of the consumer function, 128-10,240 MB.
+   * Memory of the consumer function, 128-10,240 MB; the default suits small JSON records.
    * @default 256
    */
   readonly consumerMemorySize?: number;
   /**
-   * Timeout of the consumer function, 1-900 seconds.
+   * Timeout of the consumer function, 1-900 seconds; the default suits small JSON records.
    * @default Duration.seconds(30)
    */
   readonly consumerTimeout?: Duration;
@@ -127,17 +129,17 @@ export interface KinesisPipelineProps {
   // ---- Firehose to S3 ----
   /**
    * How long Firehose buffers before writing an object, 0-900 seconds (the notes' "60 seconds minimum"
-   * is out of date, 001 L4472-4474).
+   * is out of date, 001 L4472-4474). The default is the Firehose default.
    * @default Duration.seconds(300)
    */
   readonly bufferingInterval?: Duration;
   /**
-   * How much Firehose buffers before writing an object, 1-128 MiB.
+   * How much Firehose buffers before writing an object, 1-128 MiB. The default is the Firehose default.
    * @default Size.mebibytes(5)
    */
   readonly bufferingSize?: Size;
   /**
-   * Compression of the delivered objects.
+   * Compression of the delivered objects: smaller objects, less data for Athena to scan (001 L3484-3507).
    * @default firehose.Compression.GZIP
    */
   readonly compression?: firehose.Compression;
@@ -183,12 +185,12 @@ export interface KinesisPipelineProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Retention of the consumer and Firehose log groups.
+   * Retention of the consumer and Firehose log groups (both KMS-encrypted).
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Topic the alarms notify.
+   * Topic every alarm notifies, on ALARM and on OK.
    * @default - a new AlarmTopic (encrypted, no subscription)
    */
   readonly alarmTopic?: sns.ITopic;
@@ -201,7 +203,8 @@ export interface KinesisPipelineProps {
    */
   readonly queryable?: boolean;
   /**
-   * Most data one Athena query in the workgroup may scan (Athena bills per TB scanned), 10 MiB or more.
+   * Most data one Athena query in the workgroup may scan (Athena bills per TB scanned), 10 MiB or more:
+   * the cap stops a runaway query.
    * @default Size.gibibytes(10)
    */
   readonly queryScanLimit?: Size;

@@ -42,15 +42,19 @@ export const MAX_READ_REPLICAS = 15;
 
 /** Props of {@link MultiAzDatabase}. */
 export interface MultiAzDatabaseProps {
-  /** The VPC; the database goes into its isolated subnets, which must span at least two AZs. */
+  /**
+   * The VPC; the database goes into its isolated subnets, which must span at least two AZs. A VPC of
+   * your own, not the default one (000 L369-372, 004 L941-945).
+   */
   readonly vpc: ec2.IVpc;
   /**
-   * Subnets of the DB subnet group. Must span at least two AZs and contain no public subnet.
+   * Subnets of the DB subnet group. Must span at least two AZs (a Multi-AZ standby needs a second AZ,
+   * 004 L170) and contain no public subnet (never reachable from the internet, 004 L927).
    * @default - the VPC's isolated subnets (no route to the internet)
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**
-   * Database engine.
+   * Database engine: PostgreSQL or MySQL, the engines the notes compare (001 L2467-2474).
    * @default DatabaseEngine.POSTGRESQL
    */
   readonly engine?: DatabaseEngine;
@@ -70,7 +74,8 @@ export interface MultiAzDatabaseProps {
    */
   readonly instanceType?: ec2.InstanceType;
   /**
-   * Storage allocated at creation, in GiB (gp3 allows 20-65536 GiB for MySQL and PostgreSQL).
+   * Storage allocated at creation, in GiB, gp3 (20-65536 GiB for MySQL and PostgreSQL). The CDK's own
+   * default would be 100 GiB of gp2 without autoscaling.
    * @default 20
    */
   readonly allocatedStorage?: number;
@@ -81,64 +86,70 @@ export interface MultiAzDatabaseProps {
    */
   readonly maxAllocatedStorage?: number;
   /**
-   * How long automated backups (and point-in-time restore) are kept: 1-35 days (note 004 L158-161).
+   * How long automated backups (and point-in-time restore) are kept: 1-35 whole days (note 004
+   * L158-161). 0 is rejected: it disables backups, and switching them on or off causes an outage
+   * (000 L324, L333). The CDK's own default is 1 day.
    * @default Duration.days(7)
    */
   readonly backupRetention?: Duration;
   /**
    * Daily backup window in UTC, `hh24:mi-hh24:mi`, at least 30 minutes. Backups run here, not in
-   * the maintenance window (the notes say otherwise, 001 L2496).
+   * the maintenance window (the notes say otherwise, 000 L321, 001 L2496).
    * @default '03:00-04:00'
    */
   readonly preferredBackupWindow?: string;
   /**
    * Weekly maintenance window in UTC, `ddd:hh24:mi-ddd:hh24:mi`, at least 30 minutes, not
-   * overlapping the backup window.
+   * overlapping the backup window (RDS rejects overlapping windows).
    * @default 'sun:05:00-sun:06:00'
    */
   readonly preferredMaintenanceWindow?: string;
   /**
-   * What happens to the instance (and its keys, secret and log groups) when it leaves the stack.
-   * SNAPSHOT keeps a final snapshot of the instance and retains the rest.
+   * What happens to the instance (and its keys, secret, log groups and backup vault) when it leaves
+   * the stack. SNAPSHOT keeps a final snapshot of the instance and retains the rest; only DESTROY
+   * deletes the rest too.
    * @default RemovalPolicy.SNAPSHOT
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Refuse DeleteDBInstance until this is turned off.
+   * Refuse DeleteDBInstance until this is turned off (cdk-nag RDS10). The CDK's own default is true
+   * only with RETAIN.
    * @default true
    */
   readonly deletionProtection?: boolean;
   /**
-   * Number of read replicas (asynchronous copies with their own endpoints), 0-15.
-   * Needs automated backups on the source.
+   * Number of read replicas (asynchronous copies with their own endpoints, 000 L330-331, 004 L175-183),
+   * 0-15: the quota is 15 now, not the notes' 5. Needs automated backups on the source.
    * @default 0
    */
   readonly readReplicas?: number;
   /**
-   * Put an RDS Proxy in front of the instance for Lambda clients (connection pooling; TLS and IAM
-   * authentication required).
+   * Put an RDS Proxy in front of the instance for Lambda clients (connection pooling, 001 L2631-2640;
+   * TLS and IAM authentication required).
    * @default false
    */
   readonly rdsProxy?: boolean;
   /**
-   * Also protect the instance with an AWS Backup plan (daily backups kept 35 days in an encrypted
-   * vault), independent of the instance's own automated backups.
+   * Also protect the instance with an AWS Backup plan (daily backups kept 35 days and weekly ones,
+   * on Saturdays, kept 90 days, in a vault encrypted with the storage key): a second copy independent
+   * of the instance's own automated backups (NIST/HIPAA RDSInBackupPlan).
    * @default true
    */
   readonly backupPlan?: boolean;
   /**
-   * Performance Insights (7 days retention, free tier). RDS for MySQL does not support it on the
-   * micro and small burstable classes.
+   * Performance Insights (7 days retention, free tier, encrypted with the storage key). RDS for MySQL
+   * does not support it on the micro and small burstable classes: true there is an error.
    * @default - true, except for MySQL on db.t2/t3/t4g micro or small
    */
   readonly performanceInsights?: boolean;
   /**
-   * Enhanced monitoring interval (OS metrics every N seconds): 1, 5, 10, 15, 30 or 60.
+   * Enhanced monitoring interval (OS metrics every N seconds): 1, 5, 10, 15, 30 or 60 (NIST/HIPAA
+   * RDSEnhancedMonitoringEnabled).
    * @default Duration.seconds(60)
    */
   readonly monitoringInterval?: Duration;
   /**
-   * How long exported database logs are kept in CloudWatch Logs.
+   * How long exported database logs are kept in CloudWatch Logs (KMS-encrypted log groups).
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;

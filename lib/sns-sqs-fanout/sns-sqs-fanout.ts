@@ -67,8 +67,8 @@ export interface FanoutConsumerProps {
    */
   readonly memorySize?: number;
   /**
-   * Messages per invocation. FIFO queues and batches without a batching window allow 1-10;
-   * standard queues with `maxBatchingWindow` allow up to 10,000.
+   * Messages per invocation. FIFO queues and batches without a batching window allow 1-10 (one
+   * receive returns at most 10, 002 L1269); standard queues with `maxBatchingWindow` allow up to 10,000.
    * @default 10
    */
   readonly batchSize?: number;
@@ -92,7 +92,10 @@ export interface FanoutConsumerProps {
 
 /** One consumer of the topic: its queue, dead-letter queues, filter and optional Lambda consumer. */
 export interface FanoutSubscriberProps {
-  /** Construct id and alarm name part, e.g. `Billing`: letters and digits, starting with a letter, at most 40. */
+  /**
+   * Construct id and alarm name part, e.g. `Billing`: letters and digits, starting with a letter, at
+   * most 40, unique among the subscribers.
+   */
   readonly name: string;
   /**
    * SNS filter policy on message attributes: the queue only receives messages that match.
@@ -107,43 +110,49 @@ export interface FanoutSubscriberProps {
   readonly filterPolicyWithMessageBody?: { [attribute: string]: sns.FilterOrPolicy };
   /**
    * Deliver the published text as the SQS body instead of wrapping it in the SNS JSON envelope.
+   * Without it SQS receives the envelope (004 L793); the shipped consumer handler reads both.
    * @default false
    */
   readonly rawMessageDelivery?: boolean;
   /**
-   * How long the queue keeps a message (SQS: 1 minute to 14 days, 000 L18-19).
+   * How long the queue keeps a message (SQS: 1 minute to 14 days, 000 L18-19). The default is the
+   * SQS default.
    * @default Duration.days(4)
    */
   readonly retentionPeriod?: Duration;
   /**
-   * How long the dead-letter queues keep a message. For a standard queue it must be longer than
-   * `retentionPeriod`: SQS keeps the original enqueue time when it moves a message (000 L51).
+   * How long the dead-letter queues keep a message; the default is the SQS maximum (004 L839). For a
+   * standard queue it must be longer than `retentionPeriod`: SQS keeps the original enqueue time when
+   * it moves a message (000 L51).
    * @default Duration.days(14)
    */
   readonly deadLetterRetentionPeriod?: Duration;
   /**
-   * How long a received message stays hidden from other consumers (0 s to 12 h, 000 L23).
+   * How long a received message stays hidden from other consumers (0 s to 12 h, 000 L23). 30 s is
+   * the SQS default; 12 h is the maximum, not the default the notes give (004 L705).
    * @default Duration.seconds(30), or 6x the consumer timeout when a Lambda consumer is set and that is longer
    */
   readonly visibilityTimeout?: Duration;
   /**
-   * Long polling wait (0-20 s, 004 L722-725): one call waits for messages instead of tight polling.
+   * Long polling wait (0-20 s, 004 L722-725): one call waits for messages instead of tight polling,
+   * so fewer receives come back empty.
    * @default Duration.seconds(20)
    */
   readonly receiveMessageWaitTime?: Duration;
   /**
-   * Delay before a new message becomes visible (0-15 minutes).
+   * Delay before a new message becomes visible: a delay queue (0-15 minutes, 003 L1634-1637).
    * @default Duration.seconds(0)
    */
   readonly deliveryDelay?: Duration;
   /**
-   * Receives before SQS moves a message to the dead-letter queue (1-1000).
+   * Receives before SQS moves a message to the dead-letter queue (1-1000, 000 L26-27, L50).
    * @default 5
    */
   readonly maxReceiveCount?: number;
   /**
    * Whether this subscriber's queue is FIFO. Must match the topic: a standard topic cannot deliver to
-   * a FIFO queue, and this construct keeps FIFO topics to FIFO queues so ordering is never lost silently.
+   * a FIFO queue, and this construct keeps FIFO topics to FIFO queues so ordering is never lost silently:
+   * any FIFO/standard mix is an error.
    * @default - the topic's `fifo`
    */
   readonly fifo?: boolean;
@@ -162,10 +171,14 @@ export interface FanoutSubscriberProps {
 
 /** Props of {@link SnsSqsFanout}. */
 export interface SnsSqsFanoutProps {
-  /** The consumers of the topic, one queue each (at least one). */
+  /**
+   * The consumers of the topic, one queue each (at least one: a fan-out with no queue delivers nowhere,
+   * 004 L726-727).
+   */
   readonly subscribers: FanoutSubscriberProps[];
   /**
-   * FIFO topic (strict order per message group, deduplication) feeding FIFO queues.
+   * FIFO topic (strict order per message group, deduplication) feeding FIFO queues, at lower
+   * throughput than a standard topic (000 L34-49).
    * @default false
    */
   readonly fifo?: boolean;
@@ -176,27 +189,29 @@ export interface SnsSqsFanoutProps {
    */
   readonly contentBasedDeduplication?: boolean;
   /**
-   * Customer-managed key of the topic.
+   * Customer-managed key of the topic: a key of your own controls who may publish and decrypt.
+   * The default key rotates yearly and carries the Control Tower `kms:CreateGrant` deny.
    * @default - a new {@link EncryptionKey} with `removalPolicy`
    */
   readonly topicEncryptionKey?: kms.IKey;
   /**
    * Customer-managed key for all queues. Must not be the topic's key (see README: circular dependency).
-   * @default - SQS-managed server-side encryption (SSE-SQS), no key to manage
+   * @default - SQS-managed server-side encryption (SSE-SQS, written out as `SqsManagedSseEnabled: true`), no key to manage
    */
   readonly queueEncryptionKey?: kms.IKey;
   /**
-   * Topic the alarms notify.
+   * Topic the alarms notify: someone must be told when messages pile up or fail.
    * @default - a new {@link AlarmTopic}
    */
   readonly alarmTopic?: sns.ITopic;
   /**
-   * What happens to queues, keys and log groups when they leave the stack.
+   * What happens to queues, keys and log groups when they leave the stack. The queues may hold
+   * unprocessed messages, so the default keeps them; the sandbox demo passes DESTROY.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Retention of the consumers' log groups.
+   * Retention of the consumers' log groups (Control Tower CT.CLOUDWATCH.PR.2 asks for at least a year).
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;

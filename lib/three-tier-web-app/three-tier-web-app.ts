@@ -67,12 +67,14 @@ const USER_DATA_LIMIT_BYTES = 16 * 1024;
 export interface ThreeTierWebAppProps {
   /**
    * The VPC: the load balancer goes into its public subnets, the instances into its private subnets
-   * with egress, the database into its isolated subnets. It must span at least two Availability Zones.
+   * with egress, the database into its isolated subnets: three subnet tiers (001 L806-811, 004 L927). It
+   * must span at least two Availability Zones.
    * @default - a new {@link ReferenceVpc} with two AZs and a NAT gateway per AZ
    */
   readonly vpc?: ec2.IVpc;
   /**
-   * Instance type of the app tier. Graviton (`t4g`, `m7g`) types get the arm64 Amazon Linux 2023 image.
+   * Instance type of the app tier. Graviton (`t4g`, `m7g`) types, the cheapest per vCPU, get the arm64
+   * Amazon Linux 2023 image.
    * @default t4g.small
    */
   readonly instanceType?: ec2.InstanceType;
@@ -83,7 +85,7 @@ export interface ThreeTierWebAppProps {
    */
   readonly minCapacity?: number;
   /**
-   * Most instances target tracking may scale out to.
+   * Most instances target tracking may scale out to; at least `minCapacity`.
    * @default 4
    */
   readonly maxCapacity?: number;
@@ -127,7 +129,8 @@ export interface ThreeTierWebAppProps {
    */
   readonly targetCpuUtilizationPercent?: number;
   /**
-   * Requests per minute per instance target tracking keeps the group at (ALBRequestCountPerTarget).
+   * Requests per minute per instance target tracking keeps the group at (ALBRequestCountPerTarget,
+   * 001 L2272).
    * @default 1000
    */
   readonly targetRequestsPerMinute?: number;
@@ -138,12 +141,13 @@ export interface ThreeTierWebAppProps {
    */
   readonly certificate?: acm.ICertificate;
   /**
-   * Route 53 hosted zone in which to create an alias record for the ALB (004 L624, L647-648).
+   * Route 53 hosted zone in which to create an alias record for the ALB (004 L624, L647-648): an alias,
+   * not a CNAME, so it works at the zone apex (001 L1144-1167).
    * @default - no DNS record; use the ALB's DNS name
    */
   readonly hostedZone?: route53.IHostedZone;
   /**
-   * Name of the alias record, inside `hostedZone`.
+   * Name of the alias record, inside `hostedZone`; a `domainName` without `hostedZone` is an error.
    * @default - the zone apex when `hostedZone` is set
    */
   readonly domainName?: string;
@@ -158,13 +162,16 @@ export interface ThreeTierWebAppProps {
    */
   readonly deletionProtection?: boolean;
   /**
-   * What happens to the access-log bucket, the log groups and the keys when they leave the stack.
-   * With DESTROY the bucket empties itself first, so `cdk destroy` leaves nothing behind.
+   * What happens to the access-log bucket, the WAF log group and the keys of the alarm topic and the
+   * WAF logs when they leave the stack. With DESTROY the bucket empties itself first. SNAPSHOT is
+   * rejected (use `databaseRemovalPolicy`). The database's keys, secret and log groups follow
+   * `databaseRemovalPolicy`; the flow logs of the default VPC are always retained.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * What happens to the database when it leaves the stack; SNAPSHOT keeps a final snapshot.
+   * What happens to the database when it leaves the stack; SNAPSHOT keeps a final snapshot. Its keys,
+   * secret, log groups and backup vault are deleted only with DESTROY.
    * @default RemovalPolicy.SNAPSHOT
    */
   readonly databaseRemovalPolicy?: RemovalPolicy;
