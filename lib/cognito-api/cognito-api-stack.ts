@@ -2,7 +2,7 @@ import { RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledgeCdkManagedFunctions } from '../core/cdk-managed-functions';
+import { adoptCdkManagedFunctions } from '../core/cdk-managed-functions';
 import { Profile } from '../core/profile';
 import { CognitoProtectedApi } from './cognito-protected-api';
 
@@ -58,6 +58,7 @@ export class CognitoApiStack extends Stack {
       createIdentityPool: true,
       allowGuests: false,
     });
-    acknowledgeCdkManagedFunctions(this);
+    // The CDK's own helper functions log into log groups of this stack (deleted with the sandbox).
+    adoptCdkManagedFunctions(this, { removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN });
   }
 }

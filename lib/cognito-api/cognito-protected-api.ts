@@ -35,6 +35,8 @@ import {
 import { runtimeEntry } from '../core/runtime-entry';
 
 const CONSTRUCT = 'CognitoProtectedApi';
+/** The API's one stage (the path prefix of every URL: `https://<api>.execute-api.<region>.amazonaws.com/v1/`). */
+const STAGE_NAME = 'v1';
 
 /** The notes handler shipped with the construct (list, create, get, delete per user). */
 export const NOTES_HANDLER_ENTRY = runtimeEntry(__dirname, 'notes');
@@ -213,13 +215,14 @@ export interface CognitoProtectedApiProps {
    */
   readonly cloudWatchRoleRemovalPolicy?: RemovalPolicy;
   /**
-   * What happens to the user pool, table, keys and log groups when they leave the stack. The default
-   * keeps users and notes through a stack deletion; the sandbox demo passes DESTROY.
+   * What happens to the user pool, table, keys and log groups (API access and execution logs, function
+   * logs) when they leave the stack. The default keeps users and notes through a stack deletion; the
+   * sandbox demo passes DESTROY.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Retention of the access, function (and WAF) log groups (Control Tower CT.CLOUDWATCH.PR.2).
+   * Retention of the access, execution, function (and WAF) log groups (Control Tower CT.CLOUDWATCH.PR.2).
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
@@ -460,7 +463,7 @@ export class CognitoProtectedApi extends Construct {
           ? (props.cloudWatchRoleRemovalPolicy ?? RemovalPolicy.RETAIN)
           : undefined,
       deployOptions: {
-        stageName: 'v1',
+        stageName: STAGE_NAME,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
         // Execution logs with errors and info, never request/response bodies (personal data).
@@ -479,6 +482,7 @@ export class CognitoProtectedApi extends Construct {
       },
     });
     this.configureCloudWatchRole();
+    this.createExecutionLogGroup(retention, removalPolicy);
     this.addGatewayResponses(allowedOrigins);
 
     this.authorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
@@ -684,6 +688,25 @@ export class CognitoProtectedApi extends Construct {
       type: apigateway.ResponseType.DEFAULT_5XX,
       responseHeaders: cors,
     });
+  }
+
+  /**
+   * The log group API Gateway writes the stage's execution logs to, created by the stack.
+   *
+   * API Gateway names it `API-Gateway-Execution-Logs_<api id>/<stage>` and, when it does not exist,
+   * creates it itself on the first request, outside CloudFormation: unencrypted, kept forever and left
+   * behind by `cdk destroy`. Created here, it has the construct's key, retention and removal policy.
+   * The stage waits for it, so API Gateway never gets there first.
+   */
+  private createExecutionLogGroup(retention: logs.RetentionDays, removalPolicy: RemovalPolicy): void {
+    // The stage name as written, not stage.stageName (a reference to the stage, which waits for the group).
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${STAGE_NAME}`,
+      encryptionKey: this.key,
+      retention,
+      removalPolicy,
+    });
+    this.api.deploymentStage.node.addDependency(executionLogs);
   }
 
   private configureCloudWatchRole(): void {

@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { Construct } from 'constructs';
-import { acknowledgeCdkManagedFunctions } from '../core/cdk-managed-functions';
+import { adoptCdkManagedFunctions } from '../core/cdk-managed-functions';
 import { Profile } from '../core/profile';
 import { KinesisPipeline, KinesisPipelineProps } from './kinesis-pipeline';
 
@@ -36,7 +36,8 @@ export class KinesisPipelineStack extends Stack {
       new CfnOutput(this, 'GlueDatabase', { value: p.query.databaseName });
       new CfnOutput(this, 'AthenaWorkGroup', { value: p.query.workGroupName });
     }
-    acknowledgeCdkManagedFunctions(this);
+    // The CDK's own helper functions log into log groups of this stack (deleted with the sandbox).
+    adoptCdkManagedFunctions(this, { removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN });
   }
 }
 

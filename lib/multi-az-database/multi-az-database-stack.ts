@@ -1,7 +1,7 @@
-import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { acknowledgeCdkManagedFunctions } from '../core/cdk-managed-functions';
+import { adoptCdkManagedFunctions } from '../core/cdk-managed-functions';
 import { ReferenceVpc } from '../core/network';
 import { Profile } from '../core/profile';
 import { MultiAzDatabase, MultiAzDatabaseProps } from './multi-az-database';
@@ -54,7 +54,8 @@ export class MultiAzDatabaseStack extends Stack {
     db.readReplicas.forEach(
       (r, i) => new CfnOutput(this, `ReadReplica${i + 1}Endpoint`, { value: r.dbInstanceEndpointAddress }),
     );
-    acknowledgeCdkManagedFunctions(this);
+    // The CDK's own helper functions log into log groups of this stack (deleted with the sandbox).
+    adoptCdkManagedFunctions(this, { removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN });
   }
 }
 
@@ -68,6 +69,8 @@ function sandboxProps(): Omit<MultiAzDatabaseProps, 'vpc'> {
     deletionProtection: false,
     backupPlan: false,
     readReplicas: 0,
+    // Enhanced Monitoring writes to the account-wide RDSOSMetrics log group, which a destroy leaves.
+    monitoringInterval: Duration.seconds(0),
   };
 }
 

@@ -144,7 +144,10 @@ export interface MultiAzDatabaseProps {
   readonly performanceInsights?: boolean;
   /**
    * Enhanced monitoring interval (OS metrics every N seconds): 1, 5, 10, 15, 30 or 60 (NIST/HIPAA
-   * RDSEnhancedMonitoringEnabled).
+   * RDSEnhancedMonitoringEnabled), or 0 to turn Enhanced Monitoring off. RDS writes these metrics to
+   * `RDSOSMetrics`, one log group per account and Region that no stack owns, so it stays after
+   * `cdk destroy`; the sandbox profiles use 0 for that reason (the findings are then acknowledged, and the
+   * standard RDS metrics and Performance Insights remain).
    * @default Duration.seconds(60)
    */
   readonly monitoringInterval?: Duration;
@@ -382,18 +385,8 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
             configurations: [{ name: 'MARIADB_AUDIT_PLUGIN' }],
           })
         : undefined;
-    const monitoringRole = new iam.Role(this, 'MonitoringRole', {
-      assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
-      managedPolicies: [
-        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole'),
-      ],
-    });
-    acknowledge(monitoringRole, {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
-      reason:
-        'AmazonRDSEnhancedMonitoringRole is the policy AWS maintains for enhanced monitoring: it only lets RDS write ' +
-        'OS metrics to the RDSOSMetrics log group, and AWS updates it when the service changes.',
-    });
+    const enhancedMonitoring = monitoringInterval.isUnresolved() || monitoringInterval.toMilliseconds() > 0;
+    const monitoringRole = enhancedMonitoring ? this.createMonitoringRole() : undefined;
     const logTypes = [...LOG_TYPES[engineFamily]];
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
 
@@ -434,7 +427,7 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
       iamAuthentication: true,
       deletionProtection,
       removalPolicy,
-      monitoringInterval,
+      monitoringInterval: enhancedMonitoring ? monitoringInterval : undefined,
       monitoringRole,
       enablePerformanceInsights: performanceInsights,
       performanceInsightEncryptionKey: performanceInsights ? this.storageKey : undefined,
@@ -458,6 +451,7 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
       defaultPort: ec2.Port.tcp(defaultPort(engineFamily)),
     });
     this.acknowledgeProfileChoices(this.instance, deletionProtection, props.backupPlan ?? true);
+    if (!enhancedMonitoring) this.acknowledgeNoEnhancedMonitoring(this.instance);
 
     // --- credential rotation (hosted single-user function in the database subnets) ----------------
     // With an endpoint the function needs only the database and the endpoint; without one it must reach
@@ -521,7 +515,7 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
         autoMinorVersionUpgrade: true,
         iamAuthentication: true,
         preferredMaintenanceWindow: maintenanceWindow,
-        monitoringInterval,
+        monitoringInterval: enhancedMonitoring ? monitoringInterval : undefined,
         monitoringRole,
         enablePerformanceInsights: performanceInsights,
         performanceInsightEncryptionKey: performanceInsights ? this.storageKey : undefined,
@@ -542,6 +536,7 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
         dataPolicy,
       );
       this.acknowledgeReplica(replica, deletionProtection);
+      if (!enhancedMonitoring) this.acknowledgeNoEnhancedMonitoring(replica);
       this.readReplicas.push(replica);
     }
 
@@ -764,6 +759,32 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
     });
   }
 
+  private createMonitoringRole(): iam.Role {
+    const role = new iam.Role(this, 'MonitoringRole', {
+      assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole'),
+      ],
+    });
+    acknowledge(role, {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+      reason:
+        'AmazonRDSEnhancedMonitoringRole is the policy AWS maintains for enhanced monitoring: it only lets RDS write ' +
+        'OS metrics to the RDSOSMetrics log group, and AWS updates it when the service changes.',
+    });
+    return role;
+  }
+
+  /** monitoringInterval 0: the rules that ask for Enhanced Monitoring, acknowledged with the reason. */
+  private acknowledgeNoEnhancedMonitoring(instance: rds.DatabaseInstanceBase): void {
+    const reason =
+      'Enhanced Monitoring is off (monitoringInterval 0, the sandbox profile): RDS would write OS metrics to ' +
+      'RDSOSMetrics, one log group per account and Region that no stack owns, and cdk destroy would leave it ' +
+      'behind. The standard RDS metrics (CPU, memory, storage, connections), their alarms and Performance ' +
+      'Insights remain; the production profile turns it on.';
+    for (const id of ENHANCED_MONITORING_RULES) acknowledge(instance, { id, reason });
+  }
+
   private acknowledgeProfileChoices(
     instance: rds.DatabaseInstance,
     deletionProtection: boolean,
@@ -871,15 +892,23 @@ export function performanceInsightsSupported(
   return !/^t[234]g?\.(micro|small)$/.test(instanceType.toString());
 }
 
+/** The rules that ask for Enhanced Monitoring on an RDS instance. */
+const ENHANCED_MONITORING_RULES = [
+  'NIST.800.53.R4-RDSEnhancedMonitoringEnabled',
+  'NIST.800.53.R5-RDSEnhancedMonitoringEnabled',
+  'HIPAA.Security-RDSEnhancedMonitoringEnabled',
+  guardRule('rds_instance_enhanced_monitoring_enabled_check'),
+];
+
 function validateMonitoringInterval(interval: Duration): void {
   if (interval.isUnresolved()) return;
   // Not toSeconds(): it throws, naming no prop, on a fraction of a second (and on NaN).
   const seconds = interval.toSeconds({ integral: false });
-  if (![1, 5, 10, 15, 30, 60].includes(seconds)) {
+  if (![0, 1, 5, 10, 15, 30, 60].includes(seconds)) {
     throw new PropValidationError(
       NAME,
       'monitoringInterval',
-      `must be 1, 5, 10, 15, 30 or 60 seconds (the intervals enhanced monitoring offers); received ${seconds} seconds.`,
+      `must be 1, 5, 10, 15, 30 or 60 seconds (the intervals enhanced monitoring offers), or 0 to turn it off; received ${seconds} seconds.`,
     );
   }
 }

@@ -2,7 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-l
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { acknowledgeCdkManagedFunctions } from '../core/cdk-managed-functions';
+import { adoptCdkManagedFunctions } from '../core/cdk-managed-functions';
 import { Profile } from '../core/profile';
 import { runtimeEntry } from '../core/runtime-entry';
 import { SnsSqsFanout } from './sns-sqs-fanout';
@@ -95,6 +95,7 @@ export class SnsSqsFanoutStack extends Stack {
         });
       }
     }
-    acknowledgeCdkManagedFunctions(this);
+    // The CDK's own helper functions log into log groups of this stack (deleted with the sandbox).
+    adoptCdkManagedFunctions(this, { removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN });
   }
 }

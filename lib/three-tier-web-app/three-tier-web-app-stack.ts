@@ -1,7 +1,7 @@
-import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { acknowledgeCdkManagedFunctions } from '../core/cdk-managed-functions';
+import { adoptCdkManagedFunctions } from '../core/cdk-managed-functions';
 import { ReferenceVpc } from '../core/network';
 import { Profile } from '../core/profile';
 import { ThreeTierWebApp } from './three-tier-web-app';
@@ -43,6 +43,8 @@ export class ThreeTierWebAppStack extends Stack {
       removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       databaseRemovalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.SNAPSHOT,
       databaseBackupPlan: !sandbox,
+      // Enhanced Monitoring writes to the account-wide RDSOSMetrics log group, which a destroy leaves.
+      databaseMonitoringInterval: sandbox ? Duration.seconds(0) : undefined,
       databaseInstanceType: ec2.InstanceType.of(
         ec2.InstanceClass.T4G,
         sandbox ? ec2.InstanceSize.MICRO : ec2.InstanceSize.MEDIUM,
@@ -55,6 +57,7 @@ export class ThreeTierWebAppStack extends Stack {
       description: 'Find an instance id for `aws ssm start-session`',
     });
     new CfnOutput(this, 'DashboardName', { value: this.app.dashboard.dashboardName });
-    acknowledgeCdkManagedFunctions(this);
+    // The CDK's own helper functions log into log groups of this stack (deleted with the sandbox).
+    adoptCdkManagedFunctions(this, { removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN });
   }
 }

@@ -186,6 +186,12 @@ export interface ThreeTierWebAppProps {
    */
   readonly databaseBackupPlan?: boolean;
   /**
+   * Enhanced Monitoring interval of the database: 1, 5, 10, 15, 30 or 60 seconds, or 0 to turn it off
+   * (it writes to the account-wide `RDSOSMetrics` log group, which `cdk destroy` leaves behind).
+   * @default Duration.seconds(60)
+   */
+  readonly databaseMonitoringInterval?: Duration;
+  /**
    * A Secrets Manager interface endpoint in the VPC (with private DNS). The database's rotation
    * function runs in the isolated subnets, which have no route to the internet, and reaches Secrets
    * Manager only through such an endpoint; the instances use it too.
@@ -388,6 +394,7 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       alarmTopic,
       instanceType: props.databaseInstanceType,
       backupPlan: props.databaseBackupPlan ?? true,
+      monitoringInterval: props.databaseMonitoringInterval,
       secretsManagerEndpoint: this.secretsManagerEndpoint,
     });
 

@@ -218,8 +218,17 @@ describe('MultiAzDatabase options', () => {
       removalPolicy: RemovalPolicy.DESTROY,
       deletionProtection: false,
       backupPlan: false,
+      monitoringInterval: Duration.seconds(0),
     }));
     t = Template.fromStack(stack);
+  });
+
+  test('monitoringInterval 0: no Enhanced Monitoring (RDSOSMetrics) on the primary or the replicas, no role', () => {
+    const instances = Object.values(t.findResources('AWS::RDS::DBInstance'));
+    expect(instances).toHaveLength(3);
+    for (const instance of instances) expect(instance.Properties.MonitoringInterval).toBeUndefined();
+    const roles = Object.values(t.findResources('AWS::IAM::Role'));
+    expect(JSON.stringify(roles)).not.toContain('monitoring.rds.amazonaws.com');
   });
 
   test('MySQL forces TLS, loads the audit plugin, exports its log types', () => {

@@ -217,10 +217,13 @@ const dbModel: Model<DbCase> = {
   rdsProxy: field(fc.boolean()),
   backupPlan: field(fc.boolean()),
   monitoringInterval: field(
-    fc.constantFrom(1, 5, 10, 15, 30, 60).map((s) => (s === 60 ? Duration.minutes(1) : Duration.seconds(s))),
+    // 0 turns Enhanced Monitoring off.
+    fc
+      .constantFrom(0, 1, 5, 10, 15, 30, 60)
+      .map((s) => (s === 60 ? Duration.minutes(1) : Duration.seconds(s))),
     fc.oneof(
       badDuration(1, 60),
-      fc.constantFrom(0, 2, 20, 45, 120).map((s) => Duration.seconds(s)),
+      fc.constantFrom(2, 20, 45, 120).map((s) => Duration.seconds(s)),
     ),
   ),
   logRetention: field(
@@ -299,7 +302,7 @@ function violations(c: DbCase) {
   );
   o.check(!(e.performanceInsights && !supported), 'performanceInsights', true);
   o.check(
-    !c.monitoringInterval || [1, 5, 10, 15, 30, 60].includes(secondsOf(c.monitoringInterval)),
+    !c.monitoringInterval || [0, 1, 5, 10, 15, 30, 60].includes(secondsOf(c.monitoringInterval)),
     'monitoringInterval',
   );
   o.check(c.logRetention !== logs.RetentionDays.INFINITE, 'logRetention');

@@ -1,6 +1,6 @@
 // Data safety over the synthesized templates of both profiles (issue: reliability gates).
 // sandbox: nothing stateful survives `cdk destroy`; production: every data-holding resource survives it.
-import { ofType, refersTo, synthesizeApp } from './synthesized-app';
+import { ofType, refersTo, Resources, synthesizeApp } from './synthesized-app';
 
 /** Stateful resource types and the deletion policy CloudFormation applies when none is written. */
 const STATEFUL: Record<string, string> = {
@@ -54,6 +54,95 @@ describe('sandbox: cdk destroy leaves nothing behind', () => {
       )
       .map(([id]) => id);
     expect(blocked).toEqual([]);
+  });
+});
+
+/*
+ * Resources AWS creates outside CloudFormation while a stack runs are not deleted by `cdk destroy`:
+ * the log group Lambda makes for a function on its first run, the one API Gateway makes for execution
+ * logs, the one RDS makes for an exported log, and Enhanced Monitoring's account-wide RDSOSMetrics.
+ * The sandbox leaves none of them: each is either created by the stack beforehand (and deleted with
+ * it) or not used.
+ */
+describe('sandbox: nothing is created outside the stack that destroy would leave', () => {
+  const stacks = synthesizeApp('sandbox');
+  const deletedLogGroup = (r: Resources, value: unknown) =>
+    ofType(r, 'AWS::Logs::LogGroup').find((id) => refersTo(value, id) && policyOf(r[id]) === 'Delete');
+
+  test.each(stacks.map((s) => [s.stackId, s]))(
+    '%s: every Lambda function (the CDK helpers too) logs into a log group the stack deletes',
+    (_, s) => {
+      const r = s.template.Resources;
+      const orphans = ofType(r, 'AWS::Lambda::Function').filter((fn) => {
+        const logging = r[fn].Properties?.LoggingConfig as { LogGroup?: unknown } | undefined;
+        return !deletedLogGroup(r, logging?.LogGroup);
+      });
+      expect(orphans).toEqual([]);
+    },
+  );
+
+  test.each(stacks.map((s) => [s.stackId, s]))(
+    '%s: every API stage with execution logging has its API-Gateway-Execution-Logs group in the stack',
+    (_, s) => {
+      const r = s.template.Resources;
+      const missing = ofType(r, 'AWS::ApiGateway::Stage').filter((stage) => {
+        const settings = (r[stage].Properties?.MethodSettings ?? []) as { LoggingLevel?: string }[];
+        if (!settings.some((m) => m.LoggingLevel && m.LoggingLevel !== 'OFF')) return false;
+        const api = JSON.stringify(r[stage].Properties?.RestApiId);
+        const name = r[stage].Properties?.StageName as string;
+        const group = ofType(r, 'AWS::Logs::LogGroup').find((id) => {
+          const logGroupName = JSON.stringify(r[id].Properties?.LogGroupName ?? null);
+          return (
+            policyOf(r[id]) === 'Delete' &&
+            logGroupName.includes('API-Gateway-Execution-Logs_') &&
+            logGroupName.includes(api) &&
+            logGroupName.includes(`/${name}`)
+          );
+        });
+        // The stage must wait for the group, or API Gateway may create it first (and the stack fails).
+        const dependsOn = (r[stage].DependsOn ?? []) as string[];
+        return !group || !dependsOn.includes(group);
+      });
+      expect(missing).toEqual([]);
+    },
+  );
+
+  test.each(stacks.map((s) => [s.stackId, s]))(
+    '%s: RDS exports only into log groups of the stack, and no Enhanced Monitoring (RDSOSMetrics)',
+    (_, s) => {
+      const r = s.template.Resources;
+      const problems = ofType(r, 'AWS::RDS::DBInstance').flatMap((db) => {
+        const p = r[db].Properties ?? {};
+        const found: string[] = [];
+        if (Number(p.MonitoringInterval ?? 0) > 0)
+          found.push(`${db}: MonitoringInterval ${p.MonitoringInterval}`);
+        for (const log of (p.EnableCloudwatchLogsExports ?? []) as string[]) {
+          const owned = ofType(r, 'AWS::Logs::LogGroup').some((id) => {
+            const name = JSON.stringify(r[id].Properties?.LogGroupName ?? null);
+            return (
+              policyOf(r[id]) === 'Delete' && name.includes('/aws/rds/instance/') && name.endsWith(`/${log}"`)
+            );
+          });
+          if (!owned) found.push(`${db}: exported log ${log} has no log group in the stack`);
+        }
+        return found;
+      });
+      expect(problems).toEqual([]);
+    },
+  );
+
+  test('what destroy keeps on purpose is exactly the account-level API Gateway logging role', () => {
+    // AWS::ApiGateway::Account is one setting per account and Region, shared by every REST API there:
+    // deleting its role with this stack would silently stop every other API's execution logs.
+    const kept = stacks.flatMap((s) =>
+      Object.entries(s.template.Resources)
+        .filter(([, res]) => KEPT.includes(res.DeletionPolicy as string))
+        .map(([id, res]) => `${s.stackId} ${res.Type} ${id}`),
+    );
+    expect(kept.map((k) => k.replace(/[0-9A-F]{8}$/, ''))).toEqual([
+      'RefArch-CognitoApi AWS::IAM::Role NotesApiCloudWatchRole',
+      'RefArch-CognitoApi AWS::ApiGateway::Account NotesApiAccount',
+    ]);
   });
 });
 
