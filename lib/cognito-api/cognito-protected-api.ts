@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -8,7 +7,6 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -32,6 +30,7 @@ import {
   validateRetainOrDestroy,
   validateWholeDuration,
 } from '../core/errors';
+import { bundledNodejsCode, validateHandlerEntry } from '../core/bundled-code';
 import { runtimeEntry } from '../core/runtime-entry';
 
 const CONSTRUCT = 'CognitoProtectedApi';
@@ -284,7 +283,7 @@ export class CognitoProtectedApi extends Construct {
   /** The usage plan bound to the stage. */
   public readonly usagePlan: apigateway.UsagePlan;
   /** The backend function. */
-  public readonly handler: nodejs.NodejsFunction;
+  public readonly handler: lambda.Function;
   /** The per-user table (partition key `userId` = the caller's sub, sort key `noteId`). */
   public readonly table: dynamodb.Table;
   /** The web ACL in front of the stage, when enabled. */
@@ -593,7 +592,7 @@ export class CognitoProtectedApi extends Construct {
     return pool;
   }
 
-  private createFunction(props: CognitoProtectedApiProps, allowedOrigins: string[]): nodejs.NodejsFunction {
+  private createFunction(props: CognitoProtectedApiProps, allowedOrigins: string[]): lambda.Function {
     const logGroup = new logs.LogGroup(this, 'HandlerLogs', {
       encryptionKey: this.key,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -605,10 +604,11 @@ export class CognitoProtectedApi extends Construct {
       description: `Runs the API handler of ${this.node.path}`,
     });
     logGroup.grantWrite(role);
-    const fn = new nodejs.NodejsFunction(this, 'Handler', {
-      entry: props.handlerEntry ?? NOTES_HANDLER_ENTRY,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
+    const runtime = lambda.Runtime.NODEJS_24_X;
+    const fn = new lambda.Function(this, 'Handler', {
+      code: bundledNodejsCode(CONSTRUCT, 'handlerEntry', props.handlerEntry ?? NOTES_HANDLER_ENTRY, runtime),
+      handler: 'index.handler',
+      runtime,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
@@ -993,13 +993,7 @@ function validateProps(props: CognitoProtectedApiProps, routes: ApiRoute[], scop
     );
   }
   validateLogRetention(CONSTRUCT, 'logRetention', props.logRetention);
-  if (props.handlerEntry !== undefined && !fs.existsSync(props.handlerEntry)) {
-    throw new PropValidationError(
-      CONSTRUCT,
-      'handlerEntry',
-      `received '${props.handlerEntry}', which does not exist; give the path of the handler's .ts or .js file.`,
-    );
-  }
+  if (props.handlerEntry !== undefined) validateHandlerEntry(CONSTRUCT, 'handlerEntry', props.handlerEntry);
   if (props.allowGuests && !props.createIdentityPool) {
     throw new PropValidationError(
       CONSTRUCT,

@@ -2,13 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /**
- * The file a `NodejsFunction` bundles for the Lambda handler `<patternDir>/runtime/<name>`.
+ * The file esbuild bundles (see bundled-code.ts) for the Lambda handler `<patternDir>/runtime/<name>`.
  *
  * From the TypeScript sources (this repository's `cdk synth`, tsx, ts-jest) that is `runtime/<name>.ts`.
  * The published package ships only the compiled JavaScript (`dist/lib/<pattern>/runtime/<name>.js`, see
  * `files` in package.json), so there the `.js` beside the compiled construct is bundled. Either way esbuild
- * bundles the same handler code; an app that installs the package needs `esbuild` (or Docker) for that,
- * as for any `NodejsFunction`.
+ * bundles the same handler code; an app that installs the package needs `esbuild` for that.
  *
  * @param patternDir the folder of the construct (`__dirname` of its module)
  * @param name the handler file name without extension, e.g. `consumer`

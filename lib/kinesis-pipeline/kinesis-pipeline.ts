@@ -6,7 +6,6 @@ import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -26,6 +25,7 @@ import {
   validateRetainOrDestroy,
   validateWholeDuration,
 } from '../core/errors';
+import { bundledNodejsCode } from '../core/bundled-code';
 import { runtimeEntry } from '../core/runtime-entry';
 import { acknowledgeConsumer, acknowledgeFirehoseRoles, acknowledgeOnFailureQueue } from './acknowledgments';
 
@@ -247,7 +247,7 @@ export class KinesisPipeline extends Construct {
   /** The Kinesis data stream producers write to. */
   public readonly stream: kinesis.Stream;
   /** The Lambda function that consumes the stream. */
-  public readonly consumer: nodejs.NodejsFunction;
+  public readonly consumer: lambda.Function;
   /** Id of the event source mapping between the stream (or fan-out consumer) and the function. */
   public readonly eventSourceMappingId: string;
   /** The enhanced fan-out registration, when `enhancedFanOut` is on. */
@@ -345,10 +345,11 @@ export class KinesisPipeline extends Construct {
     });
     logGroup.grantWrite(role);
 
-    this.consumer = new nodejs.NodejsFunction(this, 'Consumer', {
-      entry: runtimeEntry(__dirname, 'consumer'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
+    const runtime = lambda.Runtime.NODEJS_24_X;
+    this.consumer = new lambda.Function(this, 'Consumer', {
+      code: bundledNodejsCode(NAME, 'consumer', runtimeEntry(__dirname, 'consumer'), runtime),
+      handler: 'index.handler',
+      runtime,
       architecture: lambda.Architecture.ARM_64,
       memorySize: p.consumerMemorySize,
       timeout: p.consumerTimeout,

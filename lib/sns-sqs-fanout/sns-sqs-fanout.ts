@@ -4,7 +4,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -29,6 +28,7 @@ import {
   validateRetainOrDestroy,
   validateWholeDuration,
 } from '../core/errors';
+import { bundledNodejsCode, validateHandlerEntry } from '../core/bundled-code';
 
 const CONSTRUCT = 'SnsSqsFanout';
 
@@ -249,7 +249,7 @@ export class FanoutSubscriber extends Construct {
   /** Where SNS puts messages it could not deliver to the queue (subscription redrive policy). */
   public readonly deliveryDeadLetterQueue: sqs.Queue;
   /** The Lambda consumer, when one was asked for. */
-  public readonly consumer?: nodejs.NodejsFunction;
+  public readonly consumer?: lambda.Function;
   /**
    * The alarms of this subscriber: oldest message age, dead-letter queue, delivery dead-letter queue,
    * and, with a Lambda consumer, the consumer's errors.
@@ -438,11 +438,7 @@ export class FanoutSubscriber extends Construct {
     );
   }
 
-  private addConsumer(
-    c: FanoutConsumerProps,
-    timeout: Duration,
-    ctx: SubscriberContext,
-  ): nodejs.NodejsFunction {
+  private addConsumer(c: FanoutConsumerProps, timeout: Duration, ctx: SubscriberContext): lambda.Function {
     const queue = this.queue;
     const logGroup = new logs.LogGroup(this, 'ConsumerLogs', {
       encryptionKey: ctx.logKey,
@@ -455,10 +451,11 @@ export class FanoutSubscriber extends Construct {
       description: `Runs the queue consumer of ${this.node.path}`,
     });
     logGroup.grantWrite(role);
-    const fn = new nodejs.NodejsFunction(this, 'Consumer', {
-      entry: c.entry,
-      handler: c.handler ?? 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
+    const runtime = lambda.Runtime.NODEJS_24_X;
+    const fn = new lambda.Function(this, 'Consumer', {
+      code: bundledNodejsCode(CONSTRUCT, 'consumer.entry', c.entry, runtime),
+      handler: `index.${c.handler ?? 'handler'}`,
+      runtime,
       architecture: lambda.Architecture.ARM_64,
       memorySize: c.memorySize ?? 256,
       timeout,
@@ -864,6 +861,7 @@ function validateSubscriber(
 
   const c = s.consumer;
   if (!c) return;
+  validateHandlerEntry(CONSTRUCT, `${at}.consumer.entry`, c.entry);
   wholeSeconds(
     `${at}.consumer.timeout`,
     c.timeout,

@@ -21,7 +21,7 @@ const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
   version: string;
   peerDependencies: Record<string, string>;
 };
-/** What the app needs beside the package: its peer dependencies and the bundler NodejsFunction runs. */
+/** What the app needs beside the package: its peer dependencies and esbuild, which bundles the handlers. */
 const LINKED = [...Object.keys(PKG.peerDependencies), 'esbuild'];
 
 let tmp: string;
@@ -65,8 +65,7 @@ beforeAll(() => {
     path.join(appDir, 'package.json'),
     JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true }, null, 2),
   );
-  // --legacy-peer-deps: leave aws-cdk-lib and constructs to the links below. The install writes the
-  // app's package-lock.json, which NodejsFunction needs to find the project root.
+  // --legacy-peer-deps: leave aws-cdk-lib and constructs to the links below.
   run(
     'npm',
     [
@@ -82,21 +81,17 @@ beforeAll(() => {
     { cwd: appDir },
   );
   installed = path.join(appDir, 'node_modules', PKG.name);
-  const bin = path.join(appDir, 'node_modules', '.bin');
-  fs.mkdirSync(bin, { recursive: true });
   for (const name of LINKED) {
     fs.symlinkSync(path.join(ROOT, 'node_modules', name), path.join(appDir, 'node_modules', name), 'dir');
   }
-  fs.symlinkSync(path.join(ROOT, 'node_modules', '.bin', 'esbuild'), path.join(bin, 'esbuild'));
 
   fs.copyFileSync(path.join(__dirname, 'consumer-app.cjs'), path.join(appDir, 'app.cjs'));
   outdir = path.join(appDir, 'cdk.out');
   appOutput = run('node', ['app.cjs', outdir], {
     cwd: appDir,
-    // The repository's esbuild on PATH, as `npm install esbuild` in the app would put it. The CloudFormation
-    // validator built into aws-cdk-lib is off: it adds about 11 s to this app, and `npm run synth:all`
-    // runs it over every pattern with every gate.
-    env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, CDK_VALIDATION: 'false' },
+    // The CloudFormation validator built into aws-cdk-lib is off: it adds about 11 s to this app, and
+    // `npm run synth:all` runs it over every pattern with every gate.
+    env: { ...process.env, CDK_VALIDATION: 'false' },
   });
 }, 240_000);
 
