@@ -60,7 +60,11 @@ test('bundles the entry and its imports into one CommonJS index.js that Lambda c
   expect(code).toMatch(/require\("@aws-sdk\/client-s3"\)/);
   expect(code).not.toMatch(/^\s*(import|export)\s/m);
   const loaded = { exports: {} as { handler?: (e: { name: string }) => Promise<string> } };
-  const fakeRequire = (id: string) => (id === '@aws-sdk/client-s3' ? { S3Client: class {} } : require(id));
+  // The bundle's only require is the SDK (external); stand in for it.
+  const fakeRequire = (id: string) => {
+    if (id !== '@aws-sdk/client-s3') throw new Error(`unexpected require: ${id}`);
+    return { S3Client: class {} };
+  };
   new Function('require', 'module', 'exports', code)(fakeRequire, loaded, loaded.exports);
   await expect(loaded.exports.handler!({ name: 'lambda' })).resolves.toBe('hello lambda');
 });
