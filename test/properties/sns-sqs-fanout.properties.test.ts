@@ -1,3 +1,4 @@
+import * as os from 'os';
 import * as path from 'path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -82,7 +83,12 @@ const duration = (min: number, max: number) => field(durationIn(min, max), badDu
 const int = (min: number, max: number) => field(orToken(intIn(min, max)), badInt(min, max));
 
 const consumerModel = (fifo: boolean): Model<FanoutConsumerProps> => ({
-  entry: field(fc.constant(ENTRY), undefined, false),
+  // A missing file, a directory and a file that is not a script (NodejsFunction once threw a raw Error).
+  entry: field(
+    fc.constant(ENTRY),
+    fc.constantFrom('/does/not/exist/consumer.ts', os.tmpdir(), '/etc/hostname'),
+    false,
+  ),
   handler: field(fc.constantFrom('handler', '$handler_2'), fc.constantFrom('bad handler', '', '1st', 'a.b')),
   timeout: duration(1, 900),
   memorySize: int(128, 10240),
@@ -318,6 +324,7 @@ function violations(c: FanoutCase) {
     const timeoutOk = !c2.timeout || durationOk(c2.timeout, 1, 900);
     o.check(timeoutOk, `${at}.consumer.timeout`);
     o.check(JS_IDENTIFIER.test(c2.handler ?? 'handler'), `${at}.consumer.handler`);
+    o.check(c2.entry === ENTRY, `${at}.consumer.entry`);
     // Lambda environment: names [a-zA-Z][a-zA-Z0-9_]+, none the runtime reserves, 4 KB in all.
     const env = Object.entries(c2.environment ?? {});
     env.forEach(([k]) =>
