@@ -721,9 +721,8 @@ export class CognitoProtectedApi extends Construct {
   }
 
   private acknowledgeApiFindings(enableWaf: boolean): void {
-    // These findings are about the stage, but acknowledge() duck-types apigateway.Stage and CfnStage
-    // (both have a stageName) as a CDK Stage and refuses them; the API has this one stage only.
-    const stage = this.api;
+    // These findings are about the stage (cache, client certificate, WAF), so they sit on it.
+    const stage = this.api.deploymentStage;
     const noCache =
       "Responses are per user (each carries the caller's own notes); a stage cache keyed without the token could " +
       "serve one user's data to another, and a cache cluster is billed per hour even when idle.";
