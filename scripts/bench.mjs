@@ -3,7 +3,7 @@
 // several runs, medians and the ratio; then the wall time of the jest suite (and optionally npm test).
 // Budgets (from the foundation issue): whole-app synth <= 2x the empty app's; npm test < 120 s.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 5;
@@ -40,10 +40,19 @@ for (let i = 0; i < runs; i++) {
   console.log(`run ${i + 1}/${runs}: whole ${whole.at(-1).toFixed(2)} s, empty ${empty.at(-1).toFixed(2)} s`);
 }
 const ratio = median(whole) / median(empty);
+// Shared machines vary: the share of time runnable work waited for a CPU, over the last minute.
+const pressure = (() => {
+  try {
+    return readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
+  } catch {
+    return 'not available';
+  }
+})();
 console.log(`\nsynth (sandbox, all gates, ${runs} alternating runs)`);
 console.log(`  whole app median: ${median(whole).toFixed(2)} s`);
 console.log(`  empty app median: ${median(empty).toFixed(2)} s`);
 console.log(`  ratio: ${ratio.toFixed(2)} (budget <= 2.00) ${ratio <= 2 ? 'OK' : 'OVER BUDGET'}`);
+console.log(`  cpu pressure: ${pressure}`);
 
 // As npm test runs it (npm run jest: --ci --maxWorkers=2), not jest's default of one worker on two cores.
 const jest = timed('jest', 'npm', ['run', '-s', 'jest', '--', '--silent']);
