@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, CfnResource, Stack, Stage } from 'aws-cdk-lib';
 import { PATTERN_STACKS } from '../lib/stacks/reference-app';
+import { hasAnyMarker, markedBlockOf, markers } from './marked-block';
 
 type Props = Record<string, unknown>;
 
@@ -1014,8 +1015,7 @@ export function renderMermaid(d: Diagram): string {
 // ---------------------------------------------------------------------------------------------------
 // READMEs
 
-export const DIAGRAM_START = '<!-- diagram:start -->';
-export const DIAGRAM_END = '<!-- diagram:end -->';
+export const { start: DIAGRAM_START, end: DIAGRAM_END } = markers('diagram');
 
 /** The README block: the diagram of one demo stack, and the plumbing it leaves out. */
 export function renderDiagramBlock(stackId: string, d: Diagram): string {
@@ -1043,11 +1043,9 @@ export function renderDiagramBlock(stackId: string, d: Diagram): string {
  * after its first heading, so the diagram is the first thing a reader sees.
  */
 export function readmeWithDiagram(readme: string, block: string): string {
-  const start = readme.indexOf(DIAGRAM_START);
-  const end = readme.indexOf(DIAGRAM_END);
-  if (start >= 0 && end > start)
-    return readme.slice(0, start) + block + readme.slice(end + DIAGRAM_END.length);
-  if (start >= 0 || end >= 0)
+  const current = diagramBlockOf(readme);
+  if (current !== undefined) return readme.replace(current, () => block);
+  if (hasAnyMarker(readme, 'diagram'))
     throw new Error(`README: ${DIAGRAM_START} and ${DIAGRAM_END} must both be present, in order`);
   const heading = readme.match(/^# .*$/m);
   if (!heading || heading.index === undefined)
@@ -1057,11 +1055,7 @@ export function readmeWithDiagram(readme: string, block: string): string {
 }
 
 /** The diagram block in a README, or `undefined` when the markers are missing. */
-export function diagramBlockOf(readme: string): string | undefined {
-  const start = readme.indexOf(DIAGRAM_START);
-  const end = readme.indexOf(DIAGRAM_END);
-  return start >= 0 && end > start ? readme.slice(start, end + DIAGRAM_END.length) : undefined;
-}
+export const diagramBlockOf = (readme: string): string | undefined => markedBlockOf(readme, 'diagram');
 
 export const readmeFile = (folder: string) => path.join(__dirname, '..', 'lib', folder, 'README.md');
 

@@ -10,10 +10,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { markedBlockOf, markers, withMarkedBlock } from './marked-block';
 
 export const ROOT = path.join(__dirname, '..');
-export const PROPS_START = '<!-- props:start -->';
-export const PROPS_END = '<!-- props:end -->';
+export const { start: PROPS_START, end: PROPS_END } = markers('props');
 
 /** One README and the interfaces its props block documents, in this order. */
 export interface PropsReadme {
@@ -310,23 +310,11 @@ export function renderPropsBlock(roots: readonly string[], index: InterfaceIndex
 }
 
 /** The block currently in a README, markers included, or undefined when it has none. */
-export function propsBlockOf(readme: string): string | undefined {
-  const start = readme.indexOf(PROPS_START);
-  const end = readme.indexOf(PROPS_END);
-  return start >= 0 && end > start ? readme.slice(start, end + PROPS_END.length) : undefined;
-}
+export const propsBlockOf = (readme: string): string | undefined => markedBlockOf(readme, 'props');
 
 /** The README with its props block replaced. The markers must be there: they say where the tables go. */
-export function readmeWithProps(readme: string, block: string, name = 'README'): string {
-  const start = readme.indexOf(PROPS_START);
-  const end = readme.indexOf(PROPS_END);
-  if (start < 0 || end < start) {
-    throw new Error(
-      `${name}: the ${PROPS_START} / ${PROPS_END} markers are missing (put them where the tables go)`,
-    );
-  }
-  return readme.slice(0, start) + block + readme.slice(end + PROPS_END.length);
-}
+export const readmeWithProps = (readme: string, block: string, name = 'README'): string =>
+  withMarkedBlock(readme, 'props', block, name);
 
 // ---- checks ------------------------------------------------------------------------------------------
 
