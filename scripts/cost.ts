@@ -12,7 +12,8 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Profile, PROFILES } from '../lib/core/profile';
-import { addReferenceStacks, PATTERN_STACKS } from '../lib/stacks/reference-app';
+import { addReferenceStacks, PATTERN_STACKS, PatternStackEntry } from '../lib/stacks/reference-app';
+import { markers, withMarkedBlock } from './marked-block';
 
 export const COST_FILE = path.join(__dirname, '..', 'docs', 'COST.md');
 export const README_FILE = path.join(__dirname, '..', 'README.md');
@@ -60,6 +61,21 @@ export const PRICES = {
   } as Record<string, number>,
   /** aws.amazon.com/rds/pricing: gp3 storage per GB-month, single-AZ (Multi-AZ doubles it). */
   rdsGp3GbMonth: 0.115,
+  /**
+   * aws.amazon.com/rds/proxy/pricing: per vCPU-hour of the instance the proxy fronts, at least 2 vCPUs.
+   * vCPUs per class from aws.amazon.com/rds/instance-types.
+   */
+  rdsProxyVcpuHour: 0.015,
+  rdsProxyMinVcpus: 2,
+  rdsVcpus: {
+    'db.t4g.micro': 2,
+    'db.t4g.small': 2,
+    'db.t4g.medium': 2,
+    'db.t3.micro': 2,
+    'db.t3.small': 2,
+    'db.m7g.large': 2,
+    'db.r7g.large': 2,
+  } as Record<string, number>,
   /** aws.amazon.com/kms/pricing: customer-managed key per month. */
   kmsKeyMonth: 1,
   /** aws.amazon.com/secrets-manager/pricing: secret per month. */
@@ -67,8 +83,15 @@ export const PRICES = {
   /** aws.amazon.com/kinesis/data-streams/pricing: provisioned shard hour; on-demand stream hour. */
   kinesisShardHour: 0.015,
   kinesisOnDemandStreamHour: 0.04,
-  /** aws.amazon.com/cloudwatch/pricing: standard alarm per month (first 10 free, not counted). */
+  /** aws.amazon.com/cloudwatch/pricing: standard alarm per month (the first 10 of an account are free; counted anyway). */
   alarmMonth: 0.1,
+  /** aws.amazon.com/cloudwatch/pricing: custom metric per month (first 10,000 tier). */
+  customMetricMonth: 0.3,
+  /**
+   * aws.amazon.com/cloudwatch/pricing: EC2 detailed monitoring, per instance per month (7 metrics at
+   * the custom-metric price, prorated by the hour).
+   */
+  ec2DetailedMonitoringMonth: 2.1,
   /** aws.amazon.com/cloudwatch/pricing: dashboard per month (first 3 free, not counted). */
   dashboardMonth: 3,
   /** aws.amazon.com/waf/pricing: web ACL and each rule, per month. */
@@ -82,6 +105,10 @@ export interface CostLine {
 }
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
+
+/** Whether `value` (a template fragment) refers to the resource with this logical id. */
+const refersTo = (value: unknown, logicalId: string): boolean =>
+  JSON.stringify(value ?? null).includes(`{"Ref":"${logicalId}"}`);
 
 const lit = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -97,7 +124,8 @@ function price(table: Record<string, number>, type: string | undefined, what: st
 export function estimateTemplate(template: { Resources: Record<string, Resource> }): CostLine[] {
   const lines: CostLine[] = [];
   const add = (item: string, monthly: number) => monthly > 0 && lines.push({ item, monthly });
-  const resources = Object.values(template.Resources);
+  const entries = Object.entries(template.Resources);
+  const resources = entries.map(([, r]) => r);
   const count = (type: string) => resources.filter((r) => r.Type === type).length;
   const launchTemplates = resources.filter((r) => r.Type === 'AWS::EC2::LaunchTemplate');
 
@@ -105,11 +133,17 @@ export function estimateTemplate(template: { Resources: Record<string, Resource>
     `${count('AWS::EC2::NatGateway')} NAT gateway(s)`,
     count('AWS::EC2::NatGateway') * PRICES.natGatewayHour * HOURS_PER_MONTH,
   );
-  add(
-    `${count('AWS::EC2::EIP')} public IPv4 address(es)`,
-    count('AWS::EC2::EIP') * PRICES.publicIpv4Hour * HOURS_PER_MONTH,
-  );
-  for (const r of resources.filter((x) => x.Type === 'AWS::EC2::Instance')) {
+  // A public IPv4 address costs the same attached or idle: Elastic IPs, and instances (the sandbox NAT
+  // instance) that ask for an auto-assigned one.
+  const instances = resources.filter((x) => x.Type === 'AWS::EC2::Instance');
+  const autoAssigned = instances.filter((r) =>
+    ((r.Properties?.NetworkInterfaces as { AssociatePublicIpAddress?: unknown }[] | undefined) ?? []).some(
+      (n) => n.AssociatePublicIpAddress === true,
+    ),
+  ).length;
+  const publicIps = count('AWS::EC2::EIP') + autoAssigned;
+  add(`${publicIps} public IPv4 address(es)`, publicIps * PRICES.publicIpv4Hour * HOURS_PER_MONTH);
+  for (const r of instances) {
     const type = lit(r.Properties?.InstanceType);
     add(`EC2 instance ${type}`, price(PRICES.ec2Hour, type, 'EC2 instance') * HOURS_PER_MONTH);
   }
@@ -124,6 +158,9 @@ export function estimateTemplate(template: { Resources: Record<string, Resource>
     const volumes = (data?.BlockDeviceMappings as { Ebs?: { VolumeSize?: number } }[] | undefined) ?? [];
     const gb = volumes.reduce((s, v) => s + (v.Ebs?.VolumeSize ?? 8), 0) || 8;
     add(`${min} x ${gb} GB gp3 root volume(s)`, min * gb * PRICES.ebsGp3GbMonth);
+    if ((data?.Monitoring as { Enabled?: unknown } | undefined)?.Enabled === true) {
+      add(`${min} x EC2 detailed monitoring`, min * PRICES.ec2DetailedMonitoringMonth);
+    }
   }
   const albs = resources.filter(
     (r) => r.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer' && r.Properties?.Type !== 'network',
@@ -141,13 +178,24 @@ export function estimateTemplate(template: { Resources: Record<string, Resource>
     const azs = ((e.Properties?.SubnetIds as unknown[]) ?? []).length || 2;
     add(`interface endpoint (${azs} AZs)`, azs * PRICES.interfaceEndpointAzHour * HOURS_PER_MONTH);
   }
-  for (const db of resources.filter((r) => r.Type === 'AWS::RDS::DBInstance')) {
+  const databases = entries.filter(([, r]) => r.Type === 'AWS::RDS::DBInstance');
+  for (const [, db] of databases) {
     const cls = lit(db.Properties?.DBInstanceClass);
     const copies = db.Properties?.MultiAZ === true ? 2 : 1;
-    const gb = Number(db.Properties?.AllocatedStorage ?? 20);
+    // A read replica has no AllocatedStorage of its own: RDS gives it the size of its source.
+    const source = databases.find(([id]) => refersTo(db.Properties?.SourceDBInstanceIdentifier, id))?.[1];
+    const gb = Number(db.Properties?.AllocatedStorage ?? source?.Properties?.AllocatedStorage ?? 20);
     const label = copies === 2 ? 'Multi-AZ' : 'single-AZ';
-    add(`RDS ${cls} ${label}`, copies * price(PRICES.rdsHour, cls, 'RDS instance') * HOURS_PER_MONTH);
-    add(`RDS ${gb} GB gp3 ${label}`, copies * gb * PRICES.rdsGp3GbMonth);
+    const role = source ? ' read replica' : '';
+    add(`RDS ${cls}${role} ${label}`, copies * price(PRICES.rdsHour, cls, 'RDS instance') * HOURS_PER_MONTH);
+    add(`RDS${role} ${gb} GB gp3 ${label}`, copies * gb * PRICES.rdsGp3GbMonth);
+  }
+  for (const [, group] of entries.filter(([, r]) => r.Type === 'AWS::RDS::DBProxyTargetGroup')) {
+    const target = databases.find(([id]) => refersTo(group.Properties?.DBInstanceIdentifiers, id))?.[1];
+    if (!target) throw new Error('cost: an RDS Proxy target group names no DB instance of the template');
+    const cls = lit(target.Properties?.DBInstanceClass);
+    const vcpus = Math.max(PRICES.rdsProxyMinVcpus, price(PRICES.rdsVcpus, cls, 'RDS Proxy target'));
+    add(`RDS Proxy (${vcpus} vCPUs)`, vcpus * PRICES.rdsProxyVcpuHour * HOURS_PER_MONTH);
   }
   for (const s of resources.filter((r) => r.Type === 'AWS::Kinesis::Stream')) {
     const mode = (s.Properties?.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode;
@@ -164,6 +212,16 @@ export function estimateTemplate(template: { Resources: Record<string, Resource>
     count('AWS::SecretsManager::Secret') * PRICES.secretMonth,
   );
   add(`${count('AWS::CloudWatch::Alarm')} alarm(s)`, count('AWS::CloudWatch::Alarm') * PRICES.alarmMonth);
+  // A custom metric costs from its first data point; the ones this project publishes each have an alarm
+  // (the only place a template names them), so count the distinct non-AWS metrics the alarms watch.
+  const customMetrics = new Set(
+    resources
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => r.Properties ?? {})
+      .filter((p) => typeof p.Namespace === 'string' && !p.Namespace.startsWith('AWS/'))
+      .map((p) => JSON.stringify([p.Namespace, p.MetricName, p.Dimensions ?? []])),
+  ).size;
+  add(`${customMetrics} custom metric(s)`, customMetrics * PRICES.customMetricMonth);
   add(
     `${count('AWS::CloudWatch::Dashboard')} dashboard(s)`,
     count('AWS::CloudWatch::Dashboard') * PRICES.dashboardMonth,
@@ -197,43 +255,96 @@ export function stackCosts(
   );
 }
 
-const TABLE_START = '<!-- pattern-table:start -->';
-const TABLE_END = '<!-- pattern-table:end -->';
+const { start: TABLE_START, end: TABLE_END } = markers('pattern-table');
+const AFTERNOON_HOURS = 4;
+const usdPerHour = (monthly: number) => `$${(monthly / HOURS_PER_MONTH).toFixed(3)}`;
+const usdAfternoon = (monthly: number) => usd((AFTERNOON_HOURS * monthly) / HOURS_PER_MONTH);
 
-/** The README's pattern table: one row per demo stack, with its idle monthly cost per profile. */
+function costOf(costs: StackCost[], stackId: string, profile: Profile): StackCost {
+  const found = costs.find((c) => c.stackId === stackId && c.profile === profile);
+  if (!found) throw new Error(`cost: no estimate for ${stackId} (${profile})`);
+  return found;
+}
+
+/**
+ * Where a pattern stands, for the README table. No pattern has been deployed from this repository's CI
+ * (it has no AWS account): the status says what has been checked, and no more.
+ */
+const PATTERN_STATUS = 'every gate passes offline; not deployed by CI';
+
+/** The README's pattern table: one row per demo stack, with its status and idle cost per profile. */
 export function renderPatternTable(costs: StackCost[] = stackCosts()): string {
-  const monthly = (stackId: string, profile: Profile) =>
-    usd(total(costs.find((c) => c.stackId === stackId && c.profile === profile)!.lines));
-  const rows = PATTERN_STACKS.map(
-    (e) =>
-      `| [${e.title}](lib/${e.folder}/README.md) | \`${e.construct}\` | \`${e.stackId}\` | ` +
-      `${monthly(e.stackId, 'sandbox')} | ${monthly(e.stackId, 'production')} |`,
-  );
+  const monthly = (stackId: string, profile: Profile) => total(costOf(costs, stackId, profile).lines);
+  const rows = PATTERN_STACKS.map((e) => {
+    const sandbox = monthly(e.stackId, 'sandbox');
+    return (
+      `| [${e.title}](lib/${e.folder}/README.md) | \`${e.construct}\` | \`${e.stackId}\` | ${PATTERN_STATUS} | ` +
+      `${usdAfternoon(sandbox)} | ${usd(sandbox)} | ${usd(monthly(e.stackId, 'production'))} |`
+    );
+  });
+  const dearest = Math.max(...PATTERN_STACKS.map((e) => monthly(e.stackId, 'sandbox')));
   return [
     TABLE_START,
     '<!-- prettier-ignore-start -->',
     '<!-- Generated by `npm run cost`. Do not edit: a test fails when it is stale. -->',
     '',
-    '| pattern | construct | demo stack | idle, sandbox (per month) | idle, production (per month) |',
-    '| ------- | --------- | ---------- | ------------------------- | ---------------------------- |',
+    '| pattern | construct | demo stack | status | sandbox, an afternoon (4 h) | sandbox, per month | production, per month |',
+    '| ------- | --------- | ---------- | ------ | --------------------------- | ------------------ | --------------------- |',
     ...rows,
     '',
     'Idle cost: deployed, no traffic, us-east-1 list prices; see [docs/COST.md](docs/COST.md) for the',
-    'breakdown. Every pattern synthesizes offline and passes every gate in both profiles; none has been',
-    'deployed from this repository yet (no AWS account in CI), so treat a first deploy as a trial.',
+    `breakdown. Trying any one pattern's sandbox for an afternoon costs at most ${usdAfternoon(dearest)} idle,`,
+    'plus cents of traffic; destroy it when you are done. Every pattern synthesizes offline and passes',
+    'every gate in both profiles; none has been deployed by CI (it has no AWS account), so treat a first',
+    'deploy as a trial.',
     '<!-- prettier-ignore-end -->',
     TABLE_END,
   ].join('\n');
 }
 
 /** The README with its pattern table replaced by {@link renderPatternTable}. */
-export function readmeWithPatternTable(readme: string, table: string): string {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start)
-    throw new Error(`README.md: the ${TABLE_START} / ${TABLE_END} markers are missing`);
-  return readme.slice(0, start) + table + readme.slice(end + TABLE_END.length);
+export const readmeWithPatternTable = (readme: string, table: string): string =>
+  withMarkedBlock(readme, 'pattern-table', table, 'README.md');
+
+/**
+ * A pattern README's cost block: per profile, the idle cost by the hour, the afternoon and the month,
+ * and every line that makes it up. Traffic-priced services stay in the README's own prose.
+ */
+export function renderPatternCost(entry: PatternStackEntry, costs: StackCost[] = stackCosts()): string {
+  const { start, end } = markers('cost');
+  const summary = PROFILES.map((profile) => {
+    const t = total(costOf(costs, entry.stackId, profile).lines);
+    return `| ${profile} | ${usdPerHour(t)} | ${usdAfternoon(t)} | ${usd(t)} |`;
+  });
+  const breakdown = PROFILES.flatMap((profile) => [
+    '',
+    `| ${profile}: what costs money while idle | per month |`,
+    '| --- | --- |',
+    ...costOf(costs, entry.stackId, profile).lines.map((l) => `| ${l.item} | ${usd(l.monthly)} |`),
+  ]);
+  return [
+    start,
+    '<!-- prettier-ignore-start -->',
+    '<!-- Generated by `npm run cost` from the synthesized stack. Do not edit: a test fails when it is stale. -->',
+    '',
+    `Idle cost of \`${entry.stackId}\` (deployed, no traffic), from its synthesized template and the price`,
+    `table in \`scripts/cost.ts\`: ${PRICES.source}. A month is 730 hours.`,
+    '',
+    '| profile | per hour | an afternoon (4 h) | per month |',
+    '| ------- | -------- | ------------------ | --------- |',
+    ...summary,
+    ...breakdown,
+    '<!-- prettier-ignore-end -->',
+    end,
+  ].join('\n');
 }
+
+export const patternReadmeFile = (entry: PatternStackEntry) =>
+  path.join(__dirname, '..', 'lib', entry.folder, 'README.md');
+
+/** A pattern README with its cost block replaced by {@link renderPatternCost}. */
+export const readmeWithPatternCost = (readme: string, block: string, file = 'README.md'): string =>
+  withMarkedBlock(readme, 'cost', block, file);
 
 export function renderCostReport(costs: StackCost[] = stackCosts()): string {
   const out: string[] = [
@@ -252,9 +363,7 @@ export function renderCostReport(costs: StackCost[] = stackCosts()): string {
   const details: string[] = [];
   for (const s of costs) {
     const t = total(s.lines);
-    out.push(
-      `| ${s.stackId} | ${s.profile} | ${usd(t / HOURS_PER_MONTH)} | ${usd((4 * t) / HOURS_PER_MONTH)} | ${usd(t)} |`,
-    );
+    out.push(`| ${s.stackId} | ${s.profile} | ${usdPerHour(t)} | ${usdAfternoon(t)} | ${usd(t)} |`);
     details.push('', `### ${s.stackId} (${s.profile})`, '', '| item | per month |', '|---|---|');
     for (const l of s.lines) details.push(`| ${l.item} | ${usd(l.monthly)} |`);
   }
@@ -272,20 +381,33 @@ function synthesizeTemplates(profile: Profile): { stackId: string; template: unk
 
 if (require.main === module) {
   const costs = stackCosts();
-  const report = renderCostReport(costs);
-  const readme = fs.readFileSync(README_FILE, 'utf8');
-  const newReadme = readmeWithPatternTable(readme, renderPatternTable(costs));
+  const root = path.join(__dirname, '..');
+  // Every generated file: its path and its text as it is and as it should be.
+  const files = [
+    { file: COST_FILE, expected: renderCostReport(costs) },
+    {
+      file: README_FILE,
+      expected: readmeWithPatternTable(fs.readFileSync(README_FILE, 'utf8'), renderPatternTable(costs)),
+    },
+    ...PATTERN_STACKS.map((entry) => {
+      const file = patternReadmeFile(entry);
+      const readme = fs.readFileSync(file, 'utf8');
+      return {
+        file,
+        expected: readmeWithPatternCost(readme, renderPatternCost(entry, costs), path.relative(root, file)),
+      };
+    }),
+  ].map((f) => ({ ...f, current: fs.existsSync(f.file) ? fs.readFileSync(f.file, 'utf8') : '' }));
+  const stale = files.filter((f) => f.current !== f.expected).map((f) => path.relative(root, f.file));
   if (process.argv.includes('--check')) {
-    const current = fs.existsSync(COST_FILE) ? fs.readFileSync(COST_FILE, 'utf8') : '';
-    const stale = [current !== report && 'docs/COST.md', readme !== newReadme && 'README.md'].filter(Boolean);
     if (stale.length > 0) {
-      console.error(`${stale.join(' and ')} stale: run npm run cost`);
+      console.error(`${stale.join(', ')} stale: run npm run cost`);
       process.exit(1);
     }
-    console.log('cost report and README table are up to date');
+    console.log('cost report, README table and pattern cost blocks are up to date');
   } else {
-    fs.writeFileSync(COST_FILE, report);
-    fs.writeFileSync(README_FILE, newReadme);
-    console.log(report.split('## Breakdown')[0]);
+    for (const f of files) if (f.current !== f.expected) fs.writeFileSync(f.file, f.expected);
+    console.log(files[0].expected.split('## Breakdown')[0]);
+    console.log(`rewrote: ${stale.join(', ') || 'nothing'}`);
   }
 }

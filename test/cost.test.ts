@@ -5,10 +5,13 @@ import { synthesizeApp } from './reliability/synthesized-app';
 import {
   COST_FILE,
   estimateTemplate,
+  patternReadmeFile,
   PRICES,
+  readmeWithPatternCost,
   readmeWithPatternTable,
   README_FILE,
   renderCostReport,
+  renderPatternCost,
   renderPatternTable,
   stackCosts,
   total,
@@ -42,6 +45,65 @@ describe('idle cost estimate', () => {
     expect(total(lines)).toBeCloseTo(expected, 6);
   });
 
+  test("a read replica costs its source's storage, and an RDS Proxy the vCPUs of the instance it fronts", () => {
+    const lines = estimateTemplate({
+      Resources: {
+        Primary: {
+          Type: 'AWS::RDS::DBInstance',
+          Properties: { DBInstanceClass: 'db.t4g.medium', MultiAZ: true, AllocatedStorage: '50' },
+        },
+        Replica: {
+          Type: 'AWS::RDS::DBInstance',
+          Properties: {
+            DBInstanceClass: 'db.t4g.medium',
+            SourceDBInstanceIdentifier: {
+              'Fn::Join': ['', ['arn:aws:rds:us-east-1:1:db:', { Ref: 'Primary' }]],
+            },
+          },
+        },
+        Targets: {
+          Type: 'AWS::RDS::DBProxyTargetGroup',
+          Properties: { DBInstanceIdentifiers: [{ Ref: 'Primary' }] },
+        },
+      },
+    });
+    expect(lines).toEqual([
+      { item: 'RDS db.t4g.medium Multi-AZ', monthly: 2 * PRICES.rdsHour['db.t4g.medium'] * 730 },
+      { item: 'RDS 50 GB gp3 Multi-AZ', monthly: 2 * 50 * PRICES.rdsGp3GbMonth },
+      { item: 'RDS db.t4g.medium read replica single-AZ', monthly: PRICES.rdsHour['db.t4g.medium'] * 730 },
+      { item: 'RDS read replica 50 GB gp3 single-AZ', monthly: 50 * PRICES.rdsGp3GbMonth },
+      { item: 'RDS Proxy (2 vCPUs)', monthly: 2 * PRICES.rdsProxyVcpuHour * 730 },
+    ]);
+  });
+
+  test('counts auto-assigned public IPv4, detailed monitoring and the custom metrics alarms watch', () => {
+    const lines = estimateTemplate({
+      Resources: {
+        Nat: {
+          Type: 'AWS::EC2::Instance',
+          Properties: {
+            InstanceType: 't4g.nano',
+            NetworkInterfaces: [{ DeviceIndex: '0', AssociatePublicIpAddress: true }],
+          },
+        },
+        Private: { Type: 'AWS::EC2::Instance', Properties: { InstanceType: 't4g.nano' } },
+        Template: {
+          Type: 'AWS::EC2::LaunchTemplate',
+          Properties: { LaunchTemplateData: { InstanceType: 't4g.micro', Monitoring: { Enabled: true } } },
+        },
+        Group: { Type: 'AWS::AutoScaling::AutoScalingGroup', Properties: { MinSize: '2' } },
+        Custom1: { Type: 'AWS::CloudWatch::Alarm', Properties: { Namespace: 'App', MetricName: 'Failed' } },
+        Custom2: { Type: 'AWS::CloudWatch::Alarm', Properties: { Namespace: 'App', MetricName: 'Failed' } },
+        Builtin: { Type: 'AWS::CloudWatch::Alarm', Properties: { Namespace: 'AWS/EC2', MetricName: 'CPU' } },
+      },
+    });
+    const monthly = Object.fromEntries(lines.map((l) => [l.item, l.monthly]));
+    expect(monthly['1 public IPv4 address(es)']).toBeCloseTo(PRICES.publicIpv4Hour * 730, 6);
+    expect(monthly['2 x EC2 detailed monitoring']).toBeCloseTo(2 * PRICES.ec2DetailedMonitoringMonth, 6);
+    expect(monthly['1 custom metric(s)']).toBeCloseTo(PRICES.customMetricMonth, 6);
+    expect(monthly['3 alarm(s)']).toBeCloseTo(3 * PRICES.alarmMonth, 6);
+  });
+
   test('refuses to guess a price it does not know', () => {
     expect(() =>
       estimateTemplate({
@@ -65,7 +127,23 @@ describe('idle cost estimate', () => {
     }
   });
 
-  test('a README without the table markers is an error, not a silent append', () => {
+  test("each pattern README carries its stack's cost block, up to date (run `npm run cost`)", () => {
+    for (const e of PATTERN_STACKS) {
+      const readme = fs.readFileSync(patternReadmeFile(e), 'utf8');
+      const block = renderPatternCost(e, costs);
+      expect(block).toContain(`\`${e.stackId}\``);
+      for (const profile of ['sandbox', 'production'] as const) {
+        const t = total(costs.find((c) => c.stackId === e.stackId && c.profile === profile)!.lines);
+        expect(block).toContain(`| ${profile} | $${(t / 730).toFixed(3)} | `);
+      }
+      expect(readmeWithPatternCost(readme, block, e.folder)).toBe(readme);
+    }
+  });
+
+  test('a README without the markers is an error, not a silent append', () => {
     expect(() => readmeWithPatternTable('# no markers', 'x')).toThrow('markers are missing');
+    expect(() => readmeWithPatternCost('# no markers', 'x', 'lib/demo/README.md')).toThrow(
+      'lib/demo/README.md: the <!-- cost:start --> / <!-- cost:end --> markers are missing',
+    );
   });
 });
