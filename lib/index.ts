@@ -8,6 +8,7 @@ export * from './core/secure-bucket';
 export * from './core/cdk-managed-functions';
 export * from './kinesis-pipeline/kinesis-pipeline';
 export * from './kinesis-pipeline/shard-sizing';
+export * from './kinesis-pipeline/query-layer';
 export * from './sns-sqs-fanout/sns-sqs-fanout';
 export * from './core/network';
 export * from './multi-az-database/multi-az-database';

@@ -206,6 +206,40 @@ describe('an app that installs the tarball', () => {
     expect(bundle).not.toMatch(/require\(["']aws-cdk-lib/);
   });
 
+  test('type-checks a TypeScript app against the shipped declarations', () => {
+    // The app's own compiler and Node types, linked like the peer dependencies; the package's .d.ts files
+    // are what tsc reads for 'aws-reference-architectures-cdk' (skipLibCheck only spares aws-cdk-lib).
+    fs.symlinkSync(
+      path.join(ROOT, 'node_modules', 'typescript'),
+      path.join(appDir, 'node_modules', 'typescript'),
+      'dir',
+    );
+    fs.mkdirSync(path.join(appDir, 'node_modules', '@types'), { recursive: true });
+    fs.symlinkSync(
+      path.join(ROOT, 'node_modules', '@types', 'node'),
+      path.join(appDir, 'node_modules', '@types', 'node'),
+      'dir',
+    );
+    fs.copyFileSync(path.join(__dirname, 'consumer-types.ts'), path.join(appDir, 'app.ts'));
+    const tsconfig = {
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ['node'],
+      },
+      files: ['app.ts'],
+    };
+    fs.writeFileSync(path.join(appDir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+    // --listFiles: tsc prints every file it read, so the test can see it read the package's declarations.
+    const tsc = path.join(appDir, 'node_modules', 'typescript', 'bin', 'tsc');
+    const listed = run('node', [tsc, '-p', 'tsconfig.json', '--listFiles'], { cwd: appDir });
+    expect(listed).toContain(path.join(installed, 'dist', 'lib', 'index.d.ts'));
+  });
+
   test('synthesizes MultiAzDatabase in the ReferenceVpc', () => {
     const template = JSON.parse(fs.readFileSync(path.join(outdir, 'Data.template.json'), 'utf8'));
     const resources = Object.values(
