@@ -21,6 +21,7 @@ import {
 } from '../core/function-acknowledgments';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
+import { allowCloudWatchLogs } from '../core/service-grants';
 import {
   PropValidationError,
   validateDuration,
@@ -550,20 +551,7 @@ export class CognitoProtectedApi extends Construct {
       description: `Encrypts the table and log groups of ${this.node.path}`,
       removalPolicy,
     }).key;
-    const stack = Stack.of(this);
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogs',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
-          },
-        },
-      }),
-    );
+    allowCloudWatchLogs(key);
     return key;
   }
 

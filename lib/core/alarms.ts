@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { EncryptionKey } from './encryption-key';
+import { allowAlarmNotifications } from './service-grants';
 
 /** Props of {@link AlarmTopic}. */
 export interface AlarmTopicProps {
@@ -22,8 +23,9 @@ export interface AlarmTopicProps {
 }
 
 /**
- * The SNS topic alarms notify. Encrypted with its own key; CloudWatch is allowed to use that key,
- * without which an alarm cannot publish to an encrypted topic and the notification is silently lost.
+ * The SNS topic alarms notify. Encrypted with its own key and TLS-only. CloudWatch alarms of this
+ * account and Region may publish to it and use its key: the TLS-only topic policy replaces SNS's
+ * default policy, and without those two statements every alarm notification is lost.
  */
 export class AlarmTopic extends Construct {
   /** The topic alarm actions publish to. */
@@ -34,9 +36,9 @@ export class AlarmTopic extends Construct {
     const key = new EncryptionKey(this, 'Key', {
       description: `Encrypts the alarm topic ${this.node.path}`,
       removalPolicy: props.keyRemovalPolicy,
-      servicePrincipals: ['cloudwatch.amazonaws.com'],
     });
     this.topic = new sns.Topic(this, 'Resource', { masterKey: key.key, enforceSSL: true });
+    allowAlarmNotifications(this.topic);
     for (const email of props.emailAddresses ?? []) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
@@ -45,9 +47,12 @@ export class AlarmTopic extends Construct {
 
 /**
  * Sends an alarm to a topic both when it fires and when it recovers, so whoever is paged also learns
- * that the problem is over (Control Tower CT.CLOUDWATCH.PR.1 wants an alarm action).
+ * that the problem is over (Control Tower CT.CLOUDWATCH.PR.1 wants an alarm action). Makes sure the
+ * topic lets CloudWatch alarms publish (once per topic); a topic of another app gets a synth warning
+ * on the alarm's parent instead, with the statement its owner must add.
  */
 export function notify(alarm: cloudwatch.Alarm, topic: sns.ITopic): cloudwatch.Alarm {
+  allowAlarmNotifications(topic, alarm.node.scope ?? alarm);
   const action = new actions.SnsAction(topic);
   alarm.addAlarmAction(action);
   alarm.addOkAction(action);

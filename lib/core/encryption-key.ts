@@ -18,12 +18,6 @@ export interface EncryptionKeyProps {
    * @default Duration.days(7) when removalPolicy is DESTROY, else Duration.days(30)
    */
   readonly pendingWindow?: Duration;
-  /**
-   * AWS service principals (e.g. `cloudwatch.amazonaws.com`) allowed to encrypt and decrypt with the
-   * key on behalf of resources in this account.
-   * @default - none
-   */
-  readonly servicePrincipals?: string[];
 }
 
 /**
@@ -60,15 +54,5 @@ export class EncryptionKey extends Construct {
         },
       }),
     );
-    for (const service of props.servicePrincipals ?? []) {
-      this.key.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: `Allow${service.split('.')[0].replace(/[^A-Za-z0-9]/g, '')}`,
-          principals: [new iam.ServicePrincipal(service)],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          resources: ['*'],
-        }),
-      );
-    }
   }
 }

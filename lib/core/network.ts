@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge, guardRule } from './acknowledge';
 import { EncryptionKey } from './encryption-key';
+import { allowCloudWatchLogs } from './service-grants';
 import {
   PropValidationError,
   validateInteger,
@@ -208,22 +209,7 @@ export class ReferenceVpc extends Construct {
       description: `Encrypts the VPC flow logs of ${this.node.path}`,
       removalPolicy,
     });
-    // CloudWatch Logs encrypts with the key itself, so its regional principal needs the key, limited to
-    // log groups of this account (the documented key policy for encrypted log groups).
-    const stack = Stack.of(this);
-    key.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogs',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
-          },
-        },
-      }),
-    );
+    allowCloudWatchLogs(key.key);
     this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       encryptionKey: key.key,
       retention: props.flowLogRetention ?? logs.RetentionDays.ONE_YEAR,

@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
+import { allowCloudWatchLogs } from '../core/service-grants';
 import { SecureBucket } from '../core/secure-bucket';
 import { ClickstreamQueryLayer } from './query-layer';
 import {
@@ -300,20 +301,7 @@ export class KinesisPipeline extends Construct {
       description: `Encrypts the data lake bucket and log groups of ${this.node.path}`,
       removalPolicy,
     }).key;
-    const stack = Stack.of(this);
-    this.dataKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogs',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
-          },
-        },
-      }),
-    );
+    allowCloudWatchLogs(this.dataKey);
 
     this.alarmTopic =
       props.alarmTopic ?? new AlarmTopic(this, 'AlarmTopic', { keyRemovalPolicy: removalPolicy }).topic;

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
+import { allowCloudWatchLogs } from '../core/service-grants';
 import {
   PropValidationError,
   validateDuration,
@@ -346,7 +347,7 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
       description: `Encrypts storage, snapshots, Performance Insights and logs of ${this.node.path}`,
       removalPolicy: dataPolicy,
     }).key;
-    this.allowCloudWatchLogs(this.storageKey);
+    allowCloudWatchLogs(this.storageKey);
     const secretKey = new EncryptionKey(this, 'SecretKey', {
       description: `Encrypts the master credentials of ${this.node.path}`,
       removalPolicy: dataPolicy,
@@ -663,23 +664,6 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
    */
   public grantConnect(grantee: iam.IGrantable, dbUser: string): iam.Grant {
     return this.instance.grantConnect(grantee, dbUser);
-  }
-
-  private allowCloudWatchLogs(key: kms.IKey): void {
-    const stack = Stack.of(this);
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogs',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
-          },
-        },
-      }),
-    );
   }
 
   /**

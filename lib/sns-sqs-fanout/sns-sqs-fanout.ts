@@ -1,4 +1,4 @@
-import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -19,6 +19,7 @@ import {
 } from '../core/function-acknowledgments';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
+import { allowCloudWatchLogs } from '../core/service-grants';
 import {
   PropValidationError,
   validateDuration,
@@ -585,20 +586,7 @@ export class SnsSqsFanout extends Construct {
       description: `Encrypts the consumer log groups of ${this.node.path}`,
       removalPolicy,
     }).key;
-    const stack = Stack.of(this);
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogs',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
-          },
-        },
-      }),
-    );
+    allowCloudWatchLogs(key);
     return key;
   }
 }

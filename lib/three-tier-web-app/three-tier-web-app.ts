@@ -1,33 +1,24 @@
-import {
-  Aws,
-  CfnCondition,
-  CfnMapping,
-  CfnResource,
-  Duration,
-  Fn,
-  Names,
-  RemovalPolicy,
-  Stack,
-  Token,
-} from 'aws-cdk-lib';
+import { Aws, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
+import {
+  allowAlbAccessLogs,
+  allowAutoScalingNotifications,
+  allowCloudWatchLogs,
+} from '../core/service-grants';
 import {
   PropValidationError,
   validateDuration,
@@ -287,7 +278,7 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
     const alarmTopic =
       props.alarmTopic ?? new AlarmTopic(this, 'AlarmTopic', { keyRemovalPolicy: removalPolicy }).topic;
     this.alarmTopic = alarmTopic;
-    allowAutoScalingNotifications(this, alarmTopic);
+    allowAutoScalingNotifications(alarmTopic);
 
     // ---- Security groups: internet -> ALB -> app -> database, each hop by group reference only.
     const albSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
@@ -322,7 +313,7 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       deletionProtection,
     });
     // ALB access logs need an SSE-S3 bucket; the prefix may not contain "AWSLogs" (001 L957-971).
-    logAccessLogs(this.loadBalancer, this.accessLogBucket.bucket, ACCESS_LOG_PREFIX);
+    allowAlbAccessLogs(this.loadBalancer, this.accessLogBucket.bucket, ACCESS_LOG_PREFIX);
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc: this.vpc,
@@ -589,8 +580,8 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
     const key = new EncryptionKey(this, 'WebAclLogKey', {
       description: `Encrypts the WAF logs of ${this.node.path}`,
       removalPolicy,
-      servicePrincipals: [`logs.${Stack.of(this).region}.amazonaws.com`],
     });
+    allowCloudWatchLogs(key.key);
     // WAF only writes to log groups whose name starts with aws-waf-logs-.
     const logGroup = new logs.LogGroup(this, 'WebAclLogs', {
       logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 200 }).toLowerCase()}`,
@@ -954,86 +945,6 @@ function validateTiers(vpc: ec2.IVpc): void {
       );
     }
   }
-}
-
-/**
- * Allows the Auto Scaling service-linked role to publish to the alarm topic when the topic is
- * encrypted with a key this construct can change. The role may not exist yet in a new account (Auto
- * Scaling creates it with the first group), so the key policy names it in a condition, not as the
- * principal: KMS rejects a policy whose principal does not exist.
- */
-function allowAutoScalingNotifications(scope: Construct, topic: sns.ITopic): void {
-  const key = (topic as sns.Topic).masterKey;
-  if (!(key instanceof kms.Key)) return;
-  const stack = Stack.of(scope);
-  key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      sid: 'AllowAutoScalingNotifications',
-      principals: [new iam.AnyPrincipal()],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: {
-        StringEquals: {
-          'aws:PrincipalArn': `arn:${stack.partition}:iam::${stack.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-          'kms:ViaService': `sns.${stack.region}.amazonaws.com`,
-        },
-      },
-    }),
-  );
-}
-
-/**
- * Turns on ALB access logs and lets Elastic Load Balancing write them.
- *
- * `logAccessLogs` of the L2 needs a concrete region, because who writes the logs depends on the
- * region: regions opened before August 2022 write as a per-region ELB AWS account, newer ones as the
- * service principal `logdelivery.elasticloadbalancing.amazonaws.com`. The demo stacks are
- * region-agnostic, so the choice is made at deploy time: a mapping of the ELB accounts aws-cdk-lib knows
- * and a condition pick the account principal where one exists.
- */
-function logAccessLogs(lb: elbv2.ApplicationLoadBalancer, bucket: s3.IBucket, prefix: string): void {
-  const stack = Stack.of(lb);
-  if (!Token.isUnresolved(stack.region)) {
-    lb.logAccessLogs(bucket, prefix);
-    return;
-  }
-  lb.setAttribute('access_logs.s3.enabled', 'true');
-  lb.setAttribute('access_logs.s3.bucket', bucket.bucketName);
-  lb.setAttribute('access_logs.s3.prefix', prefix);
-  const objects = bucket.arnForObjects(`${prefix}/AWSLogs/${stack.account}/*`);
-  const accounts = new CfnMapping(lb, 'LogDeliveryAccounts', {
-    mapping: Object.fromEntries(
-      RegionInfo.regions.map((r) => [r.name, { account: r.elbv2Account ?? 'none' }]),
-    ),
-  });
-  const legacyRegion = new CfnCondition(lb, 'LogDeliveryByAccount', {
-    expression: Fn.conditionNot(Fn.conditionEquals(accounts.findInMap(Aws.REGION, 'account'), 'none')),
-  });
-  const writer = Fn.conditionIf(
-    legacyRegion.logicalId,
-    `arn:${Aws.PARTITION}:iam::${accounts.findInMap(Aws.REGION, 'account')}:root`,
-    // Newer regions: the account itself, which adds nothing (the service principal below writes there).
-    `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`,
-  ).toString();
-  bucket.addToResourcePolicy(
-    new iam.PolicyStatement({
-      sid: 'AlbAccessLogsByElbAccount',
-      actions: ['s3:PutObject'],
-      principals: [new iam.ArnPrincipal(writer)],
-      resources: [objects],
-    }),
-  );
-  bucket.addToResourcePolicy(
-    new iam.PolicyStatement({
-      sid: 'AlbAccessLogsByLogDelivery',
-      actions: ['s3:PutObject'],
-      principals: [new iam.ServicePrincipal('logdelivery.elasticloadbalancing.amazonaws.com')],
-      resources: [objects],
-    }),
-  );
-  // The ALB checks that it can write to the bucket when logging is turned on: policy first.
-  const policy = bucket.policy?.node.defaultChild;
-  if (policy instanceof CfnResource) (lb.node.defaultChild as CfnResource).addResourceDependency(policy);
 }
 
 interface BootScriptOptions {

@@ -1,7 +1,6 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as fc from 'fast-check';
 import {
   ApiRoute,
@@ -25,7 +24,7 @@ import {
   recordOf,
   validOrMutated,
 } from './arbitraries';
-import { describeProperty, expectCompliantSynth, expectRejected } from './harness';
+import { describeProperty, expectCompliantSynth, expectRejected, importedAlarmTopic } from './harness';
 
 /** Scopes and routes, tied by "every route's scope is defined". */
 interface Api {
@@ -403,9 +402,7 @@ function propsOf(stack: Stack, c: CognitoCase): CognitoProtectedApiProps {
     ...c.cloudWatch,
     removalPolicy: c.removalPolicy,
     logRetention: c.logRetention,
-    alarmTopic: c.importedAlarmTopic
-      ? sns.Topic.fromTopicArn(stack, 'Alarms', 'arn:aws:sns:us-east-1:111111111111:alarms')
-      : undefined,
+    alarmTopic: c.importedAlarmTopic ? importedAlarmTopic(stack) : undefined,
   };
 }
 

@@ -1,10 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, App, Stack, StackProps } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { PropValidationError } from '../../lib/core/errors';
+import { ALARM_TOPIC_NOT_GRANTED_WARNING } from '../../lib/core/service-grants';
 import { cdkJsonContext } from '../support/app';
 import { formatFindings, nagFindings } from '../support/compliance';
 
@@ -113,6 +115,18 @@ export function caseApp(context?: Record<string, unknown>): App {
     treeMetadata: false,
     analyticsReporting: false,
   });
+}
+
+/**
+ * An alarm topic of another app, as a caller passes one. The constructs warn that they cannot open it to
+ * CloudWatch alarms; a caller who has added the statement acknowledges that, as the case does here.
+ */
+export function importedAlarmTopic(stack: Stack): sns.ITopic {
+  Annotations.of(stack).acknowledgeWarning(
+    ALARM_TOPIC_NOT_GRANTED_WARNING,
+    'The property cases model a caller whose own topic policy already admits CloudWatch alarms.',
+  );
+  return sns.Topic.fromTopicArn(stack, 'Alarms', 'arn:aws:sns:us-east-1:111111111111:alarms');
 }
 
 /** One reason the oracle expects the props to be rejected. */

@@ -5,7 +5,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as fc from 'fast-check';
 import { EncryptionKey } from '../../lib/core/encryption-key';
 import {
@@ -28,7 +27,7 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import { describeProperty, expectCompliantSynth, expectRejected } from './harness';
+import { describeProperty, expectCompliantSynth, expectRejected, importedAlarmTopic } from './harness';
 
 const HOUR = 3600;
 const DAY = 86400;
@@ -347,9 +346,7 @@ function propsOf(stack: Stack, c: KinesisCase): KinesisPipelineProps {
     accessLogsBucket: c.importedAccessLogsBucket
       ? s3.Bucket.fromBucketName(stack, 'AccessLogs', 'access-logs-111111111111')
       : undefined,
-    alarmTopic: c.importedAlarmTopic
-      ? sns.Topic.fromTopicArn(stack, 'Alarms', 'arn:aws:sns:us-east-1:111111111111:alarms')
-      : undefined,
+    alarmTopic: c.importedAlarmTopic ? importedAlarmTopic(stack) : undefined,
     removalPolicy: c.removalPolicy,
     logRetention: c.logRetention,
     queryScanLimit: c.queryScanLimit,

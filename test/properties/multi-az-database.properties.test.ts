@@ -2,7 +2,6 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as fc from 'fast-check';
 import { ReferenceVpc } from '../../lib/core/network';
 import {
@@ -26,7 +25,7 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import { describeProperty, expectRejected } from './harness';
+import { describeProperty, expectRejected, importedAlarmTopic } from './harness';
 
 const HOUR = 3600;
 const DAY = 86400;
@@ -374,9 +373,7 @@ function propsOf(stack: Stack, c: DbCase): MultiAzDatabaseProps {
         })
       : undefined,
     connectionsAlarmThreshold: c.connectionsAlarmThreshold,
-    alarmTopic: c.importedAlarmTopic
-      ? sns.Topic.fromTopicArn(stack, 'Alarms', 'arn:aws:sns:us-east-1:111111111111:alarms')
-      : undefined,
+    alarmTopic: c.importedAlarmTopic ? importedAlarmTopic(stack) : undefined,
   };
 }
 

@@ -31,7 +31,7 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import { describeProperty, expectRejected } from './harness';
+import { describeProperty, expectRejected, importedAlarmTopic } from './harness';
 
 const ENTRY = path.join(__dirname, '..', '..', 'lib', 'sns-sqs-fanout', 'runtime', 'consumer.ts');
 const DAYS_14 = 14 * 86400;
@@ -395,9 +395,7 @@ function propsOf(stack: Stack, c: FanoutCase): SnsSqsFanoutProps {
     contentBasedDeduplication: c.contentBasedDeduplication,
     topicEncryptionKey,
     queueEncryptionKey: keyFor(stack, c.queueKey, 'QueueKey', topicEncryptionKey),
-    alarmTopic: c.importedAlarmTopic
-      ? sns.Topic.fromTopicArn(stack, 'Alarms', 'arn:aws:sns:us-east-1:111111111111:alarms')
-      : undefined,
+    alarmTopic: c.importedAlarmTopic ? importedAlarmTopic(stack) : undefined,
     removalPolicy: c.removalPolicy,
     logRetention: c.logRetention,
     redriveRoles:

@@ -2,7 +2,6 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as fc from 'fast-check';
 import { ReferenceVpc } from '../../lib/core/network';
 import { ThreeTierWebApp, ThreeTierWebAppProps } from '../../lib/three-tier-web-app/three-tier-web-app';
@@ -20,7 +19,7 @@ import {
   recordOf,
   validOrMutated,
 } from './arbitraries';
-import { describeProperty, expectRejected } from './harness';
+import { describeProperty, expectRejected, importedAlarmTopic } from './harness';
 
 /**
  * The VPC: an imported three-tier VPC (cheap to synthesize), or the default ReferenceVpc; a VPC
@@ -268,9 +267,7 @@ function propsOf(stack: Stack, c: WebCase): ThreeTierWebAppProps {
             ],
           })
         : undefined,
-    alarmTopic: c.importedAlarmTopic
-      ? sns.Topic.fromTopicArn(stack, 'Alarms', 'arn:aws:sns:us-east-1:111111111111:alarms')
-      : undefined,
+    alarmTopic: c.importedAlarmTopic ? importedAlarmTopic(stack) : undefined,
   };
 }
 

@@ -1,0 +1,217 @@
+import { Annotations, Aws, CfnCondition, CfnMapping, CfnResource, Fn, Stack, Token } from 'aws-cdk-lib';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { IConstruct } from 'constructs';
+
+/*
+ * The one place for the statements that let an AWS service use a key or a resource on this account's
+ * behalf. Each of these paths needs two or three policies to agree (a resource policy, a key policy,
+ * sometimes an identity policy), and no per-resource rule (cdk-nag, Control Tower, cfn-lint) can see
+ * when one of them is missing: the stack deploys, and the service fails at run time, often silently.
+ * test/permissions/ proves each path on the synthesized templates.
+ *
+ * Two paths are granted by aws-cdk-lib itself and are only proven here, not written:
+ * - SNS delivering into a subscribed queue and its key (`SqsSubscription`, restricted to the topic by
+ *   the feature flag `@aws-cdk/aws-sns-subscriptions:restrictSqsDescryption`);
+ * - S3 server access logging into a log bucket (`serverAccessLogsBucket`, with
+ *   `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`).
+ */
+
+/** The actions CloudWatch Logs needs on the key of an encrypted log group (AWS's documented key policy). */
+export const CLOUDWATCH_LOGS_KEY_ACTIONS = [
+  'kms:Encrypt*',
+  'kms:Decrypt*',
+  'kms:ReEncrypt*',
+  'kms:GenerateDataKey*',
+  'kms:Describe*',
+];
+
+/**
+ * Lets CloudWatch Logs encrypt and decrypt the log groups of this account and Region with `key`.
+ * CloudWatch Logs calls KMS itself, as its regional service principal, and names the log group in the
+ * encryption context; the condition admits log groups of this account only.
+ */
+export function allowCloudWatchLogs(key: kms.IKey): void {
+  const stack = Stack.of(key);
+  addToKeyPolicy(
+    key,
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchLogs',
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: CLOUDWATCH_LOGS_KEY_ACTIONS,
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
+        },
+      },
+    }),
+  );
+}
+
+/** The conditions that limit CloudWatch to acting for alarms of this account and Region (confused deputy). */
+function alarmsOfThisAccount(scope: IConstruct): Record<string, Record<string, string>> {
+  const stack = Stack.of(scope);
+  return {
+    StringEquals: { 'aws:SourceAccount': stack.account },
+    ArnLike: {
+      'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+    },
+  };
+}
+
+/** Topics already opened to CloudWatch alarms, so that each gets its statements once. */
+const alarmTopicsAllowed = new WeakSet<sns.ITopic>();
+
+/** Id of the warning for a topic this construct cannot open to CloudWatch alarms. */
+export const ALARM_TOPIC_NOT_GRANTED_WARNING = '@refarch/alarms:topicPolicyNotAdded';
+
+/**
+ * Lets CloudWatch alarms of this account and Region publish to `topic`, and use the topic's key when it
+ * is KMS-encrypted.
+ *
+ * SNS's default topic policy lets CloudWatch publish, but any topic policy replaces the default one:
+ * `enforceSSL` writes a policy that holds only a Deny, and from then on every alarm action fails with
+ * "not authorized to perform: SNS:Publish" in the alarm's history, while the stack deploys cleanly.
+ *
+ * A topic or key this app does not own (imported with `fromTopicArn` or `fromKeyArn`) cannot be
+ * changed; the function then warns at synth with the statement the owner must add.
+ */
+export function allowAlarmNotifications(topic: sns.ITopic, warnOn: IConstruct = topic): void {
+  if (alarmTopicsAllowed.has(topic)) return;
+  alarmTopicsAllowed.add(topic);
+  const conditions = alarmsOfThisAccount(topic);
+  const cloudwatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+  const published = topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarms',
+      principals: [cloudwatch],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions,
+    }),
+  ).statementAdded;
+  const key = topic instanceof sns.Topic ? topic.masterKey : undefined;
+  const keyed =
+    key === undefined ||
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [cloudwatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions,
+      }),
+      /* allowNoOp */ true,
+    ).statementAdded;
+  if (!published || !keyed) {
+    Annotations.of(warnOn).addWarningV2(
+      ALARM_TOPIC_NOT_GRANTED_WARNING,
+      `The alarm topic ${Token.isUnresolved(topic.topicArn) ? topic.node.path : topic.topicArn} belongs to another ` +
+        'app or account, so this construct cannot let CloudWatch alarms publish to it. Unless its topic policy ' +
+        '(and, for an encrypted topic, its key policy) allows the service principal cloudwatch.amazonaws.com ' +
+        'sns:Publish (kms:Decrypt and kms:GenerateDataKey* on the key) with the conditions ' +
+        'StringEquals aws:SourceAccount <this account> and ArnLike aws:SourceArn ' +
+        'arn:<partition>:cloudwatch:<region>:<this account>:alarm:*, every alarm notification is lost. ' +
+        `Add that statement, then acknowledge this warning with Annotations.of(...).acknowledgeWarning('${ALARM_TOPIC_NOT_GRANTED_WARNING}').`,
+    );
+  }
+}
+
+/**
+ * Allows the Auto Scaling service-linked role to publish to an encrypted topic: its own policy allows
+ * `sns:Publish`, but it also needs the topic's key. The role may not exist yet in a new account (Auto
+ * Scaling creates it with the first group), so the key policy names it in a condition, not as the
+ * principal: KMS rejects a policy whose principal does not exist.
+ */
+export function allowAutoScalingNotifications(topic: sns.ITopic): void {
+  const key = topic instanceof sns.Topic ? topic.masterKey : undefined;
+  if (!(key instanceof kms.Key)) return;
+  const stack = Stack.of(topic);
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowAutoScalingNotifications',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: {
+          'aws:PrincipalArn': `arn:${stack.partition}:iam::${stack.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+          'kms:ViaService': `sns.${stack.region}.amazonaws.com`,
+        },
+      },
+    }),
+  );
+}
+
+/**
+ * Turns on ALB access logs and lets Elastic Load Balancing write them.
+ *
+ * `logAccessLogs` of the L2 needs a concrete region, because who writes the logs depends on the
+ * region: regions opened before August 2022 write as a per-region ELB AWS account, newer ones as the
+ * service principal `logdelivery.elasticloadbalancing.amazonaws.com`. The demo stacks are
+ * region-agnostic, so the choice is made at deploy time: a mapping of the ELB accounts aws-cdk-lib knows
+ * and a condition pick the account principal where one exists.
+ */
+export function allowAlbAccessLogs(
+  lb: elbv2.ApplicationLoadBalancer,
+  bucket: s3.IBucket,
+  prefix: string,
+): void {
+  const stack = Stack.of(lb);
+  if (!Token.isUnresolved(stack.region)) {
+    lb.logAccessLogs(bucket, prefix);
+    return;
+  }
+  lb.setAttribute('access_logs.s3.enabled', 'true');
+  lb.setAttribute('access_logs.s3.bucket', bucket.bucketName);
+  lb.setAttribute('access_logs.s3.prefix', prefix);
+  const objects = bucket.arnForObjects(`${prefix}/AWSLogs/${stack.account}/*`);
+  const accounts = new CfnMapping(lb, 'LogDeliveryAccounts', {
+    mapping: Object.fromEntries(
+      RegionInfo.regions.map((r) => [r.name, { account: r.elbv2Account ?? 'none' }]),
+    ),
+  });
+  const legacyRegion = new CfnCondition(lb, 'LogDeliveryByAccount', {
+    expression: Fn.conditionNot(Fn.conditionEquals(accounts.findInMap(Aws.REGION, 'account'), 'none')),
+  });
+  const writer = Fn.conditionIf(
+    legacyRegion.logicalId,
+    `arn:${Aws.PARTITION}:iam::${accounts.findInMap(Aws.REGION, 'account')}:root`,
+    // Newer regions: the account itself, which adds nothing (the service principal below writes there).
+    `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`,
+  ).toString();
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AlbAccessLogsByElbAccount',
+      actions: ['s3:PutObject'],
+      principals: [new iam.ArnPrincipal(writer)],
+      resources: [objects],
+    }),
+  );
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AlbAccessLogsByLogDelivery',
+      actions: ['s3:PutObject'],
+      principals: [new iam.ServicePrincipal('logdelivery.elasticloadbalancing.amazonaws.com')],
+      resources: [objects],
+    }),
+  );
+  // The ALB checks that it can write to the bucket when logging is turned on: policy first.
+  const policy = bucket.policy?.node.defaultChild;
+  if (policy instanceof CfnResource) (lb.node.defaultChild as CfnResource).addResourceDependency(policy);
+}
+
+/** Adds a statement to a key's policy; a key this app does not own cannot take one, which is an error here. */
+function addToKeyPolicy(key: kms.IKey, statement: iam.PolicyStatement): void {
+  if (!key.addToResourcePolicy(statement, /* allowNoOp */ true).statementAdded) {
+    throw new Error(
+      `${key.node.path}: the key belongs to another app or account, so its policy cannot take the statement ` +
+        `${statement.sid}; use a key this app creates, or add the statement to the key's policy yourself.`,
+    );
+  }
+}
