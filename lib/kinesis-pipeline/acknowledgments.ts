@@ -66,7 +66,11 @@ export function acknowledgeFirehoseRoles(deliveryStream: IConstruct, bucket: s3.
       'is limited to this one data lake bucket (and its key)';
     const ids: [string, string][] = [
       ['Action::s3:Abort*', 'Firehose aborts multipart uploads it cannot complete'],
-      ['Action::s3:DeleteObject*', 'needed by the read-write grant the L2 applies'],
+      [
+        'Action::s3:DeleteObject*',
+        "part of the read-write grant the L2 applies; the role's DenyDeletingOrLockingData statement takes back " +
+          'deleting objects and versions',
+      ],
       ['Action::s3:GetBucket*', 'Firehose reads the bucket location before writing'],
       ['Action::s3:GetObject*', 'needed by the read-write grant the L2 applies'],
       ['Action::s3:List*', 'Firehose lists multipart uploads it started'],

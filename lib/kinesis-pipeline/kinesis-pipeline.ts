@@ -429,6 +429,7 @@ export class KinesisPipeline extends Construct {
         loggingConfig: new firehose.EnableLogging(deliveryLogs),
       }),
     });
+    denyDeletingData(this.deliveryStream, this.bucket);
     acknowledgeFirehoseRoles(this.deliveryStream, this.bucket);
     // The L2 adds a log stream to the group with its default (RETAIN) policy; follow the pipeline's instead.
     const deliveryLogStream = deliveryLogs.node.tryFindChild('S3Destination');
@@ -773,4 +774,33 @@ function validate(props: KinesisPipelineProps): ResolvedProps {
     glacierAfter,
     expireAfter,
   };
+}
+
+/**
+ * The Firehose L2 grants its S3 destination role read-write on the bucket (`grantReadWrite`), which
+ * includes deleting object versions and setting Object Lock retention and legal holds. Firehose only
+ * writes new objects, so an explicit Deny on the role takes back what could destroy or lock the data
+ * lake if the role were misused; test/permissions proves the refusal.
+ */
+function denyDeletingData(deliveryStream: firehose.DeliveryStream, bucket: s3.IBucket): void {
+  const role = deliveryStream.node.tryFindChild('S3 Destination Role');
+  if (!(role instanceof iam.Role)) {
+    throw new Error(
+      `${deliveryStream.node.path}: the Firehose L2 no longer creates 'S3 Destination Role'; update denyDeletingData`,
+    );
+  }
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'DenyDeletingOrLockingData',
+      effect: iam.Effect.DENY,
+      actions: [
+        's3:DeleteObject',
+        's3:DeleteObjectVersion',
+        's3:PutObjectRetention',
+        's3:PutObjectLegalHold',
+        's3:BypassGovernanceRetention',
+      ],
+      resources: [bucket.arnForObjects('*')],
+    }),
+  );
 }

@@ -1,5 +1,11 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { PatternPermissions } from '../core/permission-paths';
 import { Profile } from '../core/profile';
+import { COGNITO_API_PERMISSIONS } from '../cognito-api/permission-paths';
+import { KINESIS_PIPELINE_PERMISSIONS } from '../kinesis-pipeline/permission-paths';
+import { MULTI_AZ_DATABASE_PERMISSIONS } from '../multi-az-database/permission-paths';
+import { SNS_SQS_FANOUT_PERMISSIONS } from '../sns-sqs-fanout/permission-paths';
+import { THREE_TIER_WEB_APP_PERMISSIONS } from '../three-tier-web-app/permission-paths';
 import { CognitoApiStack } from '../cognito-api/cognito-api-stack';
 import { MultiAzDatabaseStack } from '../multi-az-database/multi-az-database-stack';
 import { KinesisPipelineStack } from '../kinesis-pipeline/kinesis-pipeline-stack';
@@ -21,12 +27,15 @@ export interface PatternStackEntry {
   readonly construct: string;
   /** Creates the demo stack for a profile. */
   readonly create: (app: App, stackId: string, profile: Profile) => Stack;
+  /** The calls the demo stack must let through and must refuse (`<folder>/permission-paths.ts`). */
+  readonly permissions: PatternPermissions;
 }
 
 export const PATTERN_STACKS: PatternStackEntry[] = [
   {
     stackId: 'RefArch-MultiAzDatabase',
     folder: 'multi-az-database',
+    permissions: MULTI_AZ_DATABASE_PERMISSIONS,
     title: 'Multi-AZ RDS database',
     construct: 'MultiAzDatabase',
     create: (app, stackId, profile) => new MultiAzDatabaseStack(app, stackId, { profile }),
@@ -34,6 +43,7 @@ export const PATTERN_STACKS: PatternStackEntry[] = [
   {
     stackId: 'RefArch-KinesisPipeline',
     folder: 'kinesis-pipeline',
+    permissions: KINESIS_PIPELINE_PERMISSIONS,
     title: 'Kinesis pipeline: Data Streams → Lambda and Firehose → S3',
     construct: 'KinesisPipeline',
     create: (app, stackId, profile) => new KinesisPipelineStack(app, stackId, { profile }),
@@ -41,6 +51,7 @@ export const PATTERN_STACKS: PatternStackEntry[] = [
   {
     stackId: 'RefArch-SnsSqsFanout',
     folder: 'sns-sqs-fanout',
+    permissions: SNS_SQS_FANOUT_PERMISSIONS,
     title: 'SNS → SQS fan-out, standard and FIFO',
     construct: 'SnsSqsFanout',
     create: (app, stackId, profile) => new SnsSqsFanoutStack(app, stackId, { profile }),
@@ -48,6 +59,7 @@ export const PATTERN_STACKS: PatternStackEntry[] = [
   {
     stackId: 'RefArch-ThreeTierWebApp',
     folder: 'three-tier-web-app',
+    permissions: THREE_TIER_WEB_APP_PERMISSIONS,
     title: 'Three-tier web app: ALB + Auto Scaling EC2 + RDS',
     construct: 'ThreeTierWebApp',
     create: (app, stackId, profile) => new ThreeTierWebAppStack(app, stackId, { profile }),
@@ -55,6 +67,7 @@ export const PATTERN_STACKS: PatternStackEntry[] = [
   {
     stackId: 'RefArch-CognitoApi',
     folder: 'cognito-api',
+    permissions: COGNITO_API_PERMISSIONS,
     title: 'Cognito + API Gateway',
     construct: 'CognitoProtectedApi',
     create: (app, stackId, profile) =>

@@ -129,7 +129,17 @@ describe('the tarball', () => {
       .filter((f) => /(^|\/)README[^/]*\.md$/.test(f))
       .map((f) => `lib/${f}`);
     expect(readmes.length).toBeGreaterThanOrEqual(5);
-    expect(packed).toEqual(expect.arrayContaining([...readmes, 'docs/COMPLIANCE.md', 'docs/COST.md']));
+    expect(packed).toEqual(
+      expect.arrayContaining([...readmes, 'docs/COMPLIANCE.md', 'docs/COST.md', 'docs/PERMISSIONS.md']),
+    );
+  });
+
+  test('holds no code of the AGPL-licensed policy simulator, which only the tests use', () => {
+    const mentions = packed
+      .filter((f) => f.endsWith('.js') || f.endsWith('.d.ts'))
+      .filter((f) => fs.readFileSync(path.join(installed, f), 'utf8').includes('@cloud-copilot/'));
+    expect(mentions).toEqual([]);
+    expect(() => require.resolve('@cloud-copilot/iam-simulate', { paths: [installed] })).toThrow();
   });
 
   test('holds no tests, no TypeScript sources, no synth output and no build leftovers', () => {

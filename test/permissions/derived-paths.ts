@@ -1,0 +1,522 @@
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { OTHER_ACCOUNT, ProofCase } from './proof-case';
+import { ResolvedResource, ResolvedTemplate } from './resolve-template';
+import { PolicyIndex } from './template-policies';
+
+/*
+ * The paths every pattern needs, read off the template itself so that no declaration can forget one:
+ * wherever the template wires one service to another (an alarm action, an encrypted log group, a
+ * subscription, an event source mapping, a delivery stream, a logging configuration, an API
+ * integration), the call that wiring makes at run time is proven allowed, and where the grant carries
+ * a confused-deputy condition, the same call on behalf of another account is proven refused.
+ *
+ * What each service sends with its call (the request context) follows the AWS documentation of that
+ * service; where a service makes the call with the caller's identity (Lambda polling a queue, Firehose
+ * writing to S3), the caller is the role the template gives it.
+ */
+
+/** The derived cases of one resolved template. */
+export function derivedPaths(t: ResolvedTemplate, policies: PolicyIndex): ProofCase[] {
+  const ctx: Derivation = { t, policies, cases: [] };
+  alarmNotifications(ctx);
+  encryptedLogGroups(ctx);
+  queueSubscriptions(ctx);
+  eventSourceMappings(ctx);
+  deliveryStreams(ctx);
+  flowLogs(ctx);
+  serverAccessLogs(ctx);
+  loadBalancerAccessLogs(ctx);
+  apiGatewayIntegrations(ctx);
+  return ctx.cases;
+}
+
+interface Derivation {
+  readonly t: ResolvedTemplate;
+  readonly policies: PolicyIndex;
+  readonly cases: ProofCase[];
+}
+
+type Context = Record<string, string | string[]>;
+
+function add(
+  d: Derivation,
+  c: Omit<ProofCase, 'origin' | 'resourceLabel' | 'context'> & { context?: Context; resourceLabel?: string },
+): void {
+  d.cases.push({
+    origin: 'every pattern',
+    context: {},
+    resourceLabel: c.resourceLabel ?? labelOf(d, c.resource),
+    ...c,
+  });
+}
+
+function labelOf(d: Derivation, arn: string): string {
+  const owner = d.policies.owner(arn);
+  if (!owner) return arn;
+  const label = d.policies.label(owner);
+  const suffix = owner.arn && arn.startsWith(`${owner.arn}/`) ? arn.slice(owner.arn.length) : '';
+  return label + suffix;
+}
+
+function roleLabel(d: Derivation, roleArn: string): string {
+  const role = d.t.ofType('AWS::IAM::Role').find((r) => r.arn === roleArn);
+  return role ? `role ${d.policies.label(role)}` : roleArn;
+}
+
+/** The customer-managed key of this template that a KmsKeyId-style property names, if any. */
+function customerKey(d: Derivation, keyIdOrArn: string | undefined): ResolvedResource | undefined {
+  if (!keyIdOrArn) return undefined;
+  const key = d.t.findByArnOrRef(keyIdOrArn);
+  return key?.type === 'AWS::KMS::Key' ? key : undefined; // alias/aws/<service>: an AWS managed key
+}
+
+function service(name: string): { kind: 'service'; service: string } {
+  return { kind: 'service', service: name };
+}
+
+/** CloudWatch publishes alarm notifications to each topic an alarm names, and uses the topic's key. */
+function alarmNotifications(d: Derivation): void {
+  const { account, region, partition } = d.t.env;
+  const topics = new Map<string, ResolvedResource>(); // topic ARN -> first alarm naming it
+  for (const alarm of d.t.ofType('AWS::CloudWatch::Alarm')) {
+    const p = alarm.properties;
+    for (const action of [
+      ...(p.AlarmActions ?? []),
+      ...(p.OKActions ?? []),
+      ...(p.InsufficientDataActions ?? []),
+    ]) {
+      if (/^arn:[^:]+:sns:/.test(action) && !topics.has(action)) topics.set(action, alarm);
+    }
+  }
+  for (const [topicArn, alarm] of topics) {
+    const topic = d.t.findByArnOrRef(topicArn);
+    if (!topic) continue; // a topic of another stack: the construct warns at synth (allowAlarmNotifications)
+    const why = `CloudWatch alarms notify ${d.policies.label(topic)}`;
+    const own: Context = { 'aws:SourceArn': alarm.arn!, 'aws:SourceAccount': account };
+    const foreign: Context = {
+      'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${OTHER_ACCOUNT}:alarm:someone-elses-alarm`,
+      'aws:SourceAccount': OTHER_ACCOUNT,
+    };
+    const caller = service('cloudwatch.amazonaws.com');
+    const callerLabel = 'cloudwatch.amazonaws.com';
+    add(d, {
+      why,
+      caller,
+      callerLabel,
+      action: 'sns:Publish',
+      resource: topic.arn!,
+      context: own,
+      expect: 'allow',
+    });
+    add(d, {
+      why: `${why}: not an alarm of another account (confused deputy)`,
+      caller,
+      callerLabel,
+      action: 'sns:Publish',
+      resource: topic.arn!,
+      context: foreign,
+      expect: 'deny',
+    });
+    const key = customerKey(d, topic.properties.KmsMasterKeyId);
+    if (!key) continue;
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      add(d, {
+        why: `${why} (its key)`,
+        caller,
+        callerLabel,
+        action,
+        resource: key.arn!,
+        context: own,
+        expect: 'allow',
+      });
+    }
+    add(d, {
+      why: `${why} (its key): not for an alarm of another account`,
+      caller,
+      callerLabel,
+      action: 'kms:GenerateDataKey',
+      resource: key.arn!,
+      context: foreign,
+      expect: 'deny',
+    });
+  }
+}
+
+/**
+ * CloudWatch Logs encrypts and decrypts an encrypted log group's events with its key, naming the log
+ * group in the encryption context. (It also calls kms:DescribeKey, which carries no encryption
+ * context; AWS's documented key policy puts the same condition on it, so it is not proven here.)
+ */
+function encryptedLogGroups(d: Derivation): void {
+  const { account, region, partition } = d.t.env;
+  for (const group of d.t.ofType('AWS::Logs::LogGroup')) {
+    const key = customerKey(d, group.properties.KmsKeyId);
+    if (!key) continue;
+    const caller = service(`logs.${region}.amazonaws.com`);
+    const callerLabel = `logs.${region}.amazonaws.com`;
+    const groupArn = `arn:${partition}:logs:${region}:${account}:log-group:${group.ref}`;
+    const why = `CloudWatch Logs encrypts the log group ${d.policies.label(group)}`;
+    for (const action of [
+      'kms:Encrypt',
+      'kms:Decrypt',
+      'kms:ReEncryptFrom',
+      'kms:ReEncryptTo',
+      'kms:GenerateDataKey',
+    ]) {
+      add(d, {
+        why,
+        caller,
+        callerLabel,
+        action,
+        resource: key.arn!,
+        context: { 'kms:EncryptionContext:aws:logs:arn': groupArn },
+        expect: 'allow',
+      });
+    }
+    add(d, {
+      why: `${why}: not a log group of another account`,
+      caller,
+      callerLabel,
+      action: 'kms:Decrypt',
+      resource: key.arn!,
+      context: {
+        'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${OTHER_ACCOUNT}:log-group:${group.ref}`,
+      },
+      expect: 'deny',
+    });
+  }
+}
+
+/** SNS delivers into each subscribed queue and its subscription dead-letter queue, and uses their keys. */
+function queueSubscriptions(d: Derivation): void {
+  const { account, region, partition } = d.t.env;
+  for (const sub of d.t.ofType('AWS::SNS::Subscription')) {
+    if (sub.properties.Protocol !== 'sqs') continue;
+    const topicArn: string = sub.properties.TopicArn;
+    const topic = d.t.findByArnOrRef(topicArn);
+    const topicLabel = topic ? d.policies.label(topic) : topicArn;
+    const targets = [sub.properties.Endpoint, sub.properties.RedrivePolicy?.deadLetterTargetArn].filter(
+      Boolean,
+    );
+    for (const queueArn of targets as string[]) {
+      const queue = d.t.findByArnOrRef(queueArn);
+      if (!queue) continue;
+      const caller = service('sns.amazonaws.com');
+      const callerLabel = 'sns.amazonaws.com';
+      const why = `SNS delivers messages of ${topicLabel} into ${d.policies.label(queue)}`;
+      const own: Context = { 'aws:SourceArn': topicArn, 'aws:SourceAccount': account };
+      add(d, {
+        why,
+        caller,
+        callerLabel,
+        action: 'sqs:SendMessage',
+        resource: queue.arn!,
+        context: own,
+        expect: 'allow',
+      });
+      add(d, {
+        why: `${why}: only from that topic`,
+        caller,
+        callerLabel,
+        action: 'sqs:SendMessage',
+        resource: queue.arn!,
+        context: {
+          'aws:SourceArn': `arn:${partition}:sns:${region}:${account}:another-topic`,
+          'aws:SourceAccount': account,
+        },
+        expect: 'deny',
+      });
+      const key = customerKey(d, queue.properties.KmsMasterKeyId);
+      if (!key) continue;
+      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+        add(d, {
+          why: `${why} (its key)`,
+          caller,
+          callerLabel,
+          action,
+          resource: key.arn!,
+          context: own,
+          expect: 'allow',
+        });
+      }
+    }
+  }
+}
+
+/** The actions Lambda's event source mapping calls with the function's role, per source service. */
+const POLLER_ACTIONS: Record<string, string[]> = {
+  kinesis: [
+    'kinesis:DescribeStream',
+    'kinesis:DescribeStreamSummary',
+    'kinesis:GetShardIterator',
+    'kinesis:GetRecords',
+    'kinesis:ListShards',
+  ],
+  sqs: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+};
+
+/** A role reads a stream or queue, and decrypts with its key through that service. */
+function readSource(d: Derivation, why: string, roleArn: string, sourceArn: string, actions: string[]): void {
+  const caller = { kind: 'role' as const, arn: roleArn };
+  const callerLabel = roleLabel(d, roleArn);
+  for (const action of actions)
+    add(d, { why, caller, callerLabel, action, resource: sourceArn, expect: 'allow' });
+  const source = d.t.findByArnOrRef(sourceArn);
+  const keyId = source?.properties.KmsMasterKeyId ?? source?.properties.StreamEncryption?.KeyId;
+  const key = customerKey(d, keyId);
+  if (!key) return;
+  const via = `${sourceArn.split(':')[2]}.${d.t.env.region}.amazonaws.com`;
+  add(d, {
+    why: `${why} (its key)`,
+    caller,
+    callerLabel,
+    action: 'kms:Decrypt',
+    resource: key.arn!,
+    context: { 'kms:ViaService': via },
+    expect: 'allow',
+  });
+}
+
+/** Lambda polls each event source with the function's role, and sends failures to the on-failure destination. */
+function eventSourceMappings(d: Derivation): void {
+  for (const esm of d.t.ofType('AWS::Lambda::EventSourceMapping')) {
+    const fn = d.t.findByArnOrRef(esm.properties.FunctionName);
+    if (!fn) continue;
+    const roleArn: string = fn.properties.Role;
+    const sourceArn: string = esm.properties.EventSourceArn;
+    const kind = sourceArn.split(':')[2];
+    const actions = POLLER_ACTIONS[kind];
+    if (!actions)
+      throw new Error(`derived-paths: no poller actions known for event sources of ${kind} (${sourceArn})`);
+    readSource(
+      d,
+      `Lambda polls ${labelOf(d, sourceArn)} for ${d.policies.label(fn)}`,
+      roleArn,
+      sourceArn,
+      actions,
+    );
+    const failures: string | undefined = esm.properties.DestinationConfig?.OnFailure?.Destination;
+    if (failures) {
+      const why = `Lambda records failed batches of ${d.policies.label(fn)} in ${labelOf(d, failures)}`;
+      const caller = { kind: 'role' as const, arn: roleArn };
+      add(d, {
+        why,
+        caller,
+        callerLabel: roleLabel(d, roleArn),
+        action: 'sqs:SendMessage',
+        resource: failures,
+        expect: 'allow',
+      });
+    }
+  }
+}
+
+/** Firehose reads its source stream with one role and writes to its bucket, key and log stream with another. */
+function deliveryStreams(d: Derivation): void {
+  const { account, region, partition } = d.t.env;
+  for (const stream of d.t.ofType('AWS::KinesisFirehose::DeliveryStream')) {
+    const name = d.policies.label(stream);
+    const source = stream.properties.KinesisStreamSourceConfiguration;
+    if (source) {
+      readSource(d, `${name} reads its source stream`, source.RoleARN, source.KinesisStreamARN, [
+        'kinesis:DescribeStream',
+        'kinesis:GetShardIterator',
+        'kinesis:GetRecords',
+        'kinesis:ListShards',
+      ]);
+    }
+    const s3 = stream.properties.ExtendedS3DestinationConfiguration;
+    if (!s3) continue;
+    const caller = { kind: 'role' as const, arn: s3.RoleARN as string };
+    const callerLabel = roleLabel(d, s3.RoleARN);
+    const bucketArn: string = s3.BucketARN;
+    const objectArn = `${bucketArn}/${String(s3.Prefix ?? '').replace(/!\{[^}]*\}/g, '2026')}delivery-1.gz`;
+    const why = `${name} writes to its bucket`;
+    for (const action of ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload']) {
+      add(d, { why, caller, callerLabel, action, resource: objectArn, expect: 'allow' });
+    }
+    for (const action of ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads']) {
+      add(d, { why, caller, callerLabel, action, resource: bucketArn, expect: 'allow' });
+    }
+    const key = customerKey(d, s3.EncryptionConfiguration?.KMSEncryptionConfig?.AWSKMSKeyARN);
+    if (key) {
+      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+        add(d, {
+          why: `${why} (the bucket key, through S3)`,
+          caller,
+          callerLabel,
+          action,
+          resource: key.arn!,
+          // S3 also sends the encryption context aws:s3:arn; no policy here conditions on it, and the
+          // simulator evaluates one encryption-context key per request (simulate.ts), so it is left out.
+          context: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
+          expect: 'allow',
+        });
+      }
+    }
+    const logging = s3.CloudWatchLoggingOptions;
+    if (logging?.Enabled) {
+      add(d, {
+        why: `${name} logs delivery errors`,
+        caller,
+        callerLabel,
+        action: 'logs:PutLogEvents',
+        resource: `arn:${partition}:logs:${region}:${account}:log-group:${logging.LogGroupName}:log-stream:${logging.LogStreamName}`,
+        resourceLabel: `log stream ${logging.LogStreamName}`,
+        expect: 'allow',
+      });
+    }
+  }
+}
+
+/** VPC Flow Logs writes to its log group with the role the flow log names. */
+function flowLogs(d: Derivation): void {
+  const { account, region, partition } = d.t.env;
+  for (const flow of d.t.ofType('AWS::EC2::FlowLog')) {
+    const roleArn: string | undefined = flow.properties.DeliverLogsPermissionArn;
+    if (!roleArn || flow.properties.LogDestinationType === 's3') continue;
+    const group = `arn:${partition}:logs:${region}:${account}:log-group:${flow.properties.LogGroupName}`;
+    const caller = { kind: 'role' as const, arn: roleArn };
+    const why = 'VPC Flow Logs writes the flow log';
+    const logGroup = d.t.findByArnOrRef(flow.properties.LogGroupName);
+    const resourceLabel = logGroup ? d.policies.label(logGroup) : `log group ${flow.properties.LogGroupName}`;
+    for (const [action, resource] of [
+      ['logs:CreateLogStream', `${group}:log-stream:eni-0123456789abcdef0-all`],
+      ['logs:PutLogEvents', `${group}:log-stream:eni-0123456789abcdef0-all`],
+      ['logs:DescribeLogStreams', `${group}:*`],
+    ]) {
+      add(d, {
+        why,
+        caller,
+        callerLabel: roleLabel(d, roleArn),
+        action,
+        resource,
+        resourceLabel,
+        expect: 'allow',
+      });
+    }
+  }
+}
+
+/** S3 server access logging writes each bucket's access log into its log bucket. */
+function serverAccessLogs(d: Derivation): void {
+  const { account } = d.t.env;
+  for (const bucket of d.t.ofType('AWS::S3::Bucket')) {
+    const logging = bucket.properties.LoggingConfiguration;
+    if (!logging?.DestinationBucketName) continue;
+    const target = d.t.findByArnOrRef(logging.DestinationBucketName);
+    if (!target) continue;
+    const object = `${target.arn}/${logging.LogFilePrefix ?? ''}2026-12-06-10-00-00-0123456789ABCDEF`;
+    const caller = service('logging.s3.amazonaws.com');
+    const why = `S3 writes the access logs of ${d.policies.label(bucket)}`;
+    add(d, {
+      why,
+      caller,
+      callerLabel: 'logging.s3.amazonaws.com',
+      action: 's3:PutObject',
+      resource: object,
+      context: { 'aws:SourceArn': bucket.arn!, 'aws:SourceAccount': account },
+      expect: 'allow',
+    });
+    add(d, {
+      why: `${why}: not for a bucket of another account`,
+      caller,
+      callerLabel: 'logging.s3.amazonaws.com',
+      action: 's3:PutObject',
+      resource: object,
+      context: { 'aws:SourceArn': 'arn:aws:s3:::someone-elses-bucket', 'aws:SourceAccount': OTHER_ACCOUNT },
+      expect: 'deny',
+    });
+  }
+}
+
+/**
+ * Elastic Load Balancing writes ALB access logs: in Regions opened before August 2022 as the Region's
+ * ELB account (a cross-account call: that account's own policies allow it, the bucket policy must too),
+ * in newer ones as the service principal `logdelivery.elasticloadbalancing.amazonaws.com`.
+ */
+function loadBalancerAccessLogs(d: Derivation): void {
+  const { account, region } = d.t.env;
+  for (const lb of d.t.ofType('AWS::ElasticLoadBalancingV2::LoadBalancer')) {
+    const attrs = new Map<string, string>(
+      (lb.properties.LoadBalancerAttributes ?? []).map((a: { Key: string; Value: string }) => [
+        a.Key,
+        a.Value,
+      ]),
+    );
+    if (attrs.get('access_logs.s3.enabled') !== 'true') continue;
+    const bucket = d.t.findByArnOrRef(attrs.get('access_logs.s3.bucket')!);
+    if (!bucket) continue;
+    const prefix = attrs.get('access_logs.s3.prefix');
+    const object = `${bucket.arn}/${prefix ? `${prefix}/` : ''}AWSLogs/${account}/elasticloadbalancing/${region}/2026/12/06/log.gz`;
+    const why = `Elastic Load Balancing writes the access logs of ${d.policies.label(lb)}`;
+    const elbAccount = RegionInfo.get(region).elbv2Account;
+    if (elbAccount) {
+      add(d, {
+        why: `${why} (as the ELB account of ${region})`,
+        caller: { kind: 'account-principal', arn: `arn:aws:iam::${elbAccount}:root` },
+        callerLabel: `ELB account ${elbAccount}`,
+        action: 's3:PutObject',
+        resource: object,
+        expect: 'allow',
+      });
+    }
+    add(d, {
+      why: `${why} (as the log delivery service, in newer Regions)`,
+      caller: service('logdelivery.elasticloadbalancing.amazonaws.com'),
+      callerLabel: 'logdelivery.elasticloadbalancing.amazonaws.com',
+      action: 's3:PutObject',
+      resource: object,
+      expect: 'allow',
+    });
+  }
+}
+
+/** API Gateway invokes the function behind each method of each deployed stage. */
+function apiGatewayIntegrations(d: Derivation): void {
+  const { account, region, partition } = d.t.env;
+  const pathOf = (resourceId: string, api: ResolvedResource): string => {
+    if (resourceId === api.attributes.RootResourceId) return '';
+    const r = d.t.ofType('AWS::ApiGateway::Resource').find((x) => x.ref === resourceId);
+    if (!r) throw new Error(`derived-paths: API resource ${resourceId} not found`);
+    return `${pathOf(r.properties.ParentId, api)}/${r.properties.PathPart}`;
+  };
+  for (const method of d.t.ofType('AWS::ApiGateway::Method')) {
+    const uri: string | undefined = method.properties.Integration?.Uri;
+    const fnArn = uri && /functions\/(.+)\/invocations$/.exec(uri)?.[1];
+    if (!fnArn) continue;
+    const fn = d.t.findByArnOrRef(fnArn);
+    const api = d.t.findByArnOrRef(method.properties.RestApiId);
+    if (!fn || !api) continue;
+    const path = pathOf(method.properties.ResourceId, api);
+    for (const stage of d.t
+      .ofType('AWS::ApiGateway::Stage')
+      .filter((s) => s.properties.RestApiId === api.ref)) {
+      const verb = method.properties.HttpMethod;
+      const sourceArn = `arn:${partition}:execute-api:${region}:${account}:${api.ref}/${stage.properties.StageName}/${verb}${path}`;
+      const why = `API Gateway invokes ${d.policies.label(fn)} for ${verb} ${path}`;
+      const caller = service('apigateway.amazonaws.com');
+      add(d, {
+        why,
+        caller,
+        callerLabel: 'apigateway.amazonaws.com',
+        action: 'lambda:InvokeFunction',
+        resource: fn.arn!,
+        context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': account },
+        expect: 'allow',
+      });
+      add(d, {
+        why: `${why}: not for another API`,
+        caller,
+        callerLabel: 'apigateway.amazonaws.com',
+        action: 'lambda:InvokeFunction',
+        resource: fn.arn!,
+        context: {
+          'aws:SourceArn': `arn:${partition}:execute-api:${region}:${OTHER_ACCOUNT}:otherapi/${stage.properties.StageName}/${verb}${path}`,
+          'aws:SourceAccount': OTHER_ACCOUNT,
+        },
+        expect: 'deny',
+      });
+    }
+  }
+}
