@@ -70,3 +70,12 @@ export interface PatternPermissions {
    */
   readonly dataAccess: Record<string, Record<string, string>>;
 }
+
+/**
+ * Why the AWS Backup selection role reaches every key of a stack without a DynamoDB table: the reason
+ * a pattern with an AWS Backup plan gives in `dataAccess` for each of its keys.
+ */
+export const AWS_BACKUP_KEY_ACCESS =
+  "AWS Backup's managed policy AWSBackupServiceRolePolicyForBackup allows kms:Decrypt and kms:GenerateDataKey on " +
+  'every key of the account whose policy trusts the account, through DynamoDB only (kms:ViaService, for ' +
+  'DynamoDB backups); this stack has no table, so the grant reaches no data.';

@@ -1,4 +1,14 @@
-import { Annotations, Aws, CfnCondition, CfnMapping, CfnResource, Fn, Stack, Token } from 'aws-cdk-lib';
+import {
+  Annotations,
+  Aws,
+  CfnCondition,
+  CfnMapping,
+  CfnResource,
+  Fn,
+  ICfnConditionExpression,
+  Stack,
+  Token,
+} from 'aws-cdk-lib';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -80,6 +90,12 @@ export const ALARM_TOPIC_NOT_GRANTED_WARNING = '@refarch/alarms:topicPolicyNotAd
  *
  * A topic or key this app does not own (imported with `fromTopicArn` or `fromKeyArn`) cannot be
  * changed; the function then warns at synth with the statement the owner must add.
+ *
+ * The key statement carries the same confused-deputy conditions as the topic statement. AWS's SNS guide
+ * shows the key statement for AWS service event sources without conditions; AWS's Modern Data
+ * Architecture Accelerator documents that CloudWatch's key requests do carry aws:SourceAccount and
+ * aws:SourceArn (unlike EventBridge's, which carry neither). No offline test can observe that: each
+ * pattern's integration test sets an alarm's state and asserts the action succeeded in its history.
  */
 export function allowAlarmNotifications(topic: sns.ITopic, warnOn: IConstruct = topic): void {
   if (alarmTopicsAllowed.has(topic)) return;
@@ -96,6 +112,15 @@ export function allowAlarmNotifications(topic: sns.ITopic, warnOn: IConstruct = 
     }),
   ).statementAdded;
   const key = topic instanceof sns.Topic ? topic.masterKey : undefined;
+  if (key && 'aliasName' in key && key.aliasName === 'alias/aws/sns') {
+    // An AWS managed key's policy cannot be changed, and it admits no service principal: no alarm could
+    // ever publish to this topic, so this is an error, not a warning.
+    throw new Error(
+      `${topic.node.path}: the topic is encrypted with the AWS managed key alias/aws/sns, whose policy admits only ` +
+        'principals of the account, so CloudWatch alarms can never publish to it. Encrypt it with a customer ' +
+        'managed key (an AlarmTopic does), whose policy this construct opens to CloudWatch alarms.',
+    );
+  }
   const keyed =
     key === undefined ||
     key.addToResourcePolicy(
@@ -171,13 +196,16 @@ export function allowAlbAccessLogs(
   lb.setAttribute('access_logs.s3.bucket', bucket.bucketName);
   lb.setAttribute('access_logs.s3.prefix', prefix);
   const objects = bucket.arnForObjects(`${prefix}/AWSLogs/${stack.account}/*`);
+  const legacy = RegionInfo.regions.filter((r) => r.elbv2Account);
   const accounts = new CfnMapping(lb, 'LogDeliveryAccounts', {
-    mapping: Object.fromEntries(
-      RegionInfo.regions.map((r) => [r.name, { account: r.elbv2Account ?? 'none' }]),
-    ),
+    mapping: Object.fromEntries(legacy.map((r) => [r.name, { account: r.elbv2Account! }])),
   });
+  // The condition compares the Region with the known list instead of looking it up in the mapping: a
+  // Fn::FindInMap on a Region missing from the mapping (one opened after this aws-cdk-lib release) fails
+  // the whole stack at validation. CloudFormation resolves only the chosen branch of Fn::If, so the
+  // lookup below runs only for a Region the mapping holds.
   const legacyRegion = new CfnCondition(lb, 'LogDeliveryByAccount', {
-    expression: Fn.conditionNot(Fn.conditionEquals(accounts.findInMap(Aws.REGION, 'account'), 'none')),
+    expression: anyOf(legacy.map((r) => Fn.conditionEquals(Aws.REGION, r.name))),
   });
   const writer = Fn.conditionIf(
     legacyRegion.logicalId,
@@ -204,6 +232,15 @@ export function allowAlbAccessLogs(
   // The ALB checks that it can write to the bucket when logging is turned on: policy first.
   const policy = bucket.policy?.node.defaultChild;
   if (policy instanceof CfnResource) (lb.node.defaultChild as CfnResource).addResourceDependency(policy);
+}
+
+/** One condition true when any of `conditions` is: Fn::Or takes 2 to 10 operands, so larger lists nest. */
+function anyOf(conditions: ICfnConditionExpression[]): ICfnConditionExpression {
+  if (conditions.length === 1) return conditions[0];
+  if (conditions.length <= 10) return Fn.conditionOr(...conditions);
+  const groups: ICfnConditionExpression[] = [];
+  for (let i = 0; i < conditions.length; i += 10) groups.push(anyOf(conditions.slice(i, i + 10)));
+  return anyOf(groups);
 }
 
 /** Adds a statement to a key's policy; a key this app does not own cannot take one, which is an error here. */

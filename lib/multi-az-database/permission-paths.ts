@@ -1,4 +1,4 @@
-import { PatternPermissions } from '../core/permission-paths';
+import { AWS_BACKUP_KEY_ACCESS, PatternPermissions } from '../core/permission-paths';
 
 /*
  * What the Multi-AZ database demo stack (RefArch-MultiAzDatabase) lets through and what it refuses,
@@ -6,12 +6,6 @@ import { PatternPermissions } from '../core/permission-paths';
  * Logs writing to its log group, CloudWatch Logs using the flow-log and storage keys, CloudWatch alarms
  * publishing to the alarm topic.
  */
-
-/** AWS Backup's managed policy (AWSBackupServiceRolePolicyForBackup) and what it means for each key. */
-const BACKUP_KEY_ACCESS =
-  "AWS Backup's managed policy AWSBackupServiceRolePolicyForBackup allows kms:Decrypt and kms:GenerateDataKey on " +
-  'every key of the account whose policy trusts the account, through DynamoDB only (kms:ViaService, for ' +
-  'DynamoDB backups); this stack has no table, so the grant reaches no data.';
 
 export const MULTI_AZ_DATABASE_PERMISSIONS: PatternPermissions = {
   paths: [
@@ -62,10 +56,10 @@ export const MULTI_AZ_DATABASE_PERMISSIONS: PatternPermissions = {
       'Database/SecretKey': 'It decrypts them through Secrets Manager (kms:ViaService).',
     },
     'Database/BackupPlan/Selection/Role': {
-      'Network/FlowLogKey': BACKUP_KEY_ACCESS,
-      'Database/StorageKey': BACKUP_KEY_ACCESS,
-      'Database/SecretKey': BACKUP_KEY_ACCESS,
-      'Database/AlarmTopic/Key': BACKUP_KEY_ACCESS,
+      'Network/FlowLogKey': AWS_BACKUP_KEY_ACCESS,
+      'Database/StorageKey': AWS_BACKUP_KEY_ACCESS,
+      'Database/SecretKey': AWS_BACKUP_KEY_ACCESS,
+      'Database/AlarmTopic/Key': AWS_BACKUP_KEY_ACCESS,
     },
   },
 };

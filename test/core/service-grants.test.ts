@@ -1,15 +1,20 @@
 import { Annotations as CdkAnnotations, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AlarmTopic, notify } from '../../lib/core/alarms';
 import { EncryptionKey } from '../../lib/core/encryption-key';
 import {
   ALARM_TOPIC_NOT_GRANTED_WARNING,
+  allowAlbAccessLogs,
   allowCloudWatchLogs,
   CLOUDWATCH_LOGS_KEY_ACTIONS,
 } from '../../lib/core/service-grants';
+import { resolveTemplate, testEnvironment } from '../permissions/resolve-template';
 import { testApp } from '../support/app';
 
 const ALARM_CONDITIONS = {
@@ -151,4 +156,49 @@ describe('allowCloudWatchLogs', () => {
     const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:111111111111:key/abc');
     expect(() => allowCloudWatchLogs(key)).toThrow(/belongs to another app or account.*AllowCloudWatchLogs/);
   });
+});
+
+describe('allowAlbAccessLogs', () => {
+  function template(): unknown {
+    const stack = new Stack(testApp(), 'Stack');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0 });
+    const lb = new elbv2.ApplicationLoadBalancer(stack, 'Lb', { vpc, internetFacing: true });
+    const bucket = new s3.Bucket(stack, 'Logs', { enforceSSL: true });
+    allowAlbAccessLogs(lb, bucket, 'load-balancer');
+    return Template.fromStack(stack).toJSON();
+  }
+  const writers = (region: string): unknown[] => {
+    const t = resolveTemplate(template(), { ...testEnvironment('Stack'), region });
+    const policy = t.ofType('AWS::S3::BucketPolicy')[0].properties.PolicyDocument.Statement;
+    return policy
+      .filter((s: { Sid?: string }) => s.Sid?.startsWith('AlbAccessLogs'))
+      .map((s: { Principal: unknown }) => s.Principal);
+  };
+
+  test('a Region opened before August 2022 lets its ELB account write, by a condition that never looks up an unknown Region', () => {
+    expect(writers('eu-west-1')).toEqual([
+      { AWS: 'arn:aws:iam::156460612806:root' },
+      { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
+    ]);
+    const conditions = JSON.stringify((template() as { Conditions: unknown }).Conditions);
+    expect(conditions).not.toContain('Fn::FindInMap');
+  });
+
+  test('a Region this aws-cdk-lib does not know deploys, written to by the log delivery service', () => {
+    // Before the fix the condition was a Fn::FindInMap on the Region, which fails the whole stack there.
+    expect(writers('xx-future-1')).toEqual([
+      { AWS: 'arn:aws:iam::111111111111:root' },
+      { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
+    ]);
+  });
+});
+
+test('a topic encrypted with the AWS managed key alias/aws/sns is an error: no alarm could reach it', () => {
+  const stack = new Stack(testApp(), 'Stack');
+  const topic = new sns.Topic(stack, 'Topic', {
+    masterKey: kms.Alias.fromAliasName(stack, 'Managed', 'alias/aws/sns'),
+  });
+  expect(() => notify(alarm(stack), topic)).toThrow(
+    /alias\/aws\/sns.*CloudWatch alarms can never publish to it/,
+  );
 });

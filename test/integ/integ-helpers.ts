@@ -6,8 +6,9 @@
 // waitForAssertions, so a failed expectation fails the deployment itself: the test gives the same
 // verdict under integ-runner and under a plain `cdk deploy` of the integ app (see the pattern READMEs).
 import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { AwsApiCall, ExpectedResult, IApiCall, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { AwsApiCall, ExpectedResult, IApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { cdkJsonContext } from '../support/app';
 
 /**
@@ -98,6 +99,37 @@ export function assertAtPathWithin(
   return call
     .assertAtPath(path, expected)
     .waitForAssertions({ totalTimeout: timeout, interval, backoffRate: 1 });
+}
+
+/**
+ * Proves in the real account that an alarm can notify its topic: sets the alarm to ALARM
+ * (cloudwatch:SetAlarmState) and waits for "Successfully executed action" in its history. A topic or
+ * key policy that refuses CloudWatch shows there as "Failed to execute action" while the stack deploys
+ * cleanly. It is the one permission path the offline proof (test/permissions) cannot observe: whether
+ * CloudWatch's KMS request through SNS carries the aws:SourceArn and aws:SourceAccount the key policy
+ * conditions on. Returns the first and the last call, to chain them.
+ */
+export function alarmNotifies(integ: IntegTest, alarm: cloudwatch.IAlarm): [IApiCall, IApiCall] {
+  const set = integ.assertions.awsApiCall('CloudWatch', 'setAlarmState', {
+    AlarmName: alarm.alarmName,
+    StateValue: 'ALARM',
+    StateReason: 'Integration test: does the alarm action reach its topic?',
+  });
+  const notified = expectWithin(
+    integ.assertions.awsApiCall('CloudWatch', 'describeAlarmHistory', {
+      AlarmName: alarm.alarmName,
+      HistoryItemType: 'Action',
+      MaxRecords: 10,
+    }),
+    ExpectedResult.objectLike({
+      AlarmHistoryItems: Match.arrayWith([
+        Match.objectLike({ HistorySummary: Match.stringLikeRegexp('^Successfully executed action') }),
+      ]),
+    }),
+    Duration.minutes(3),
+  );
+  set.next(notified);
+  return [set, notified];
 }
 
 /**

@@ -300,6 +300,38 @@ const SPECS: Record<string, Spec> = {
   },
 };
 
+/**
+ * Every integ test ends by proving that an alarm reaches its topic in the real account (alarmNotifies in
+ * integ-helpers.ts): the two calls, and what the history check accepts and rejects.
+ */
+const ALARM_CALLS = ['CloudWatch.describeAlarmHistory', 'CloudWatch.setAlarmState'];
+const ALARM_NOTIFIED: Samples = {
+  label: 'an alarm action reached the alarm topic',
+  find: api('describeAlarmHistory'),
+  pass: [
+    {
+      AlarmHistoryItems: [
+        {
+          HistoryItemType: 'Action',
+          HistorySummary:
+            'Successfully executed action arn:aws:sns:eu-west-1:111111111111:RefArchInteg-Alarms',
+        },
+      ],
+    },
+  ],
+  fail: [
+    { AlarmHistoryItems: [] },
+    {
+      AlarmHistoryItems: [
+        {
+          HistoryItemType: 'Action',
+          HistorySummary: 'Failed to execute action arn:aws:sns:eu-west-1:111111111111:RefArchInteg-Alarms',
+        },
+      ],
+    },
+  ],
+};
+
 /** integ-runner's pattern for TypeScript tests (`--language typescript`). */
 const INTEG_FILE = /^integ\..*(?<!\.d)\.ts$/;
 
@@ -405,7 +437,7 @@ describe.each(Object.keys(SPECS))('%s', (file) => {
     const sdk = all
       .filter(([, r]) => r.Type.startsWith('Custom::DeployAssert@SdkCall'))
       .map(([, r]) => `${r.Properties!.service}.${r.Properties!.api}`);
-    expect(sdk.sort()).toEqual(spec.sdkCalls);
+    expect(sdk.sort()).toEqual([...spec.sdkCalls, ...ALARM_CALLS].sort());
     expect(all.filter(([, r]) => r.Type.startsWith('Custom::DeployAssert@HttpCall'))).toHaveLength(
       spec.httpCalls,
     );
@@ -446,7 +478,7 @@ describe.each(Object.keys(SPECS))('%s', (file) => {
     expect(kept.sort()).toEqual(spec.retained);
   });
 
-  test.each(spec.samples.map((s) => [s.label, s] as const))(
+  test.each([...spec.samples, ALARM_NOTIFIED].map((s) => [s.label, s] as const))(
     'expectation "%s" accepts and rejects the sample responses',
     async (_label, samples) => {
       const found = calls(synth(file).assertions).filter(([, r]) => samples.find(r.Properties!));

@@ -18,6 +18,7 @@ import { ExpectedResult, Match } from '@aws-cdk/integ-tests-alpha';
 import { CognitoApiStack } from '../../lib/cognito-api/cognito-api-stack';
 import {
   assertionStack,
+  alarmNotifies,
   destroyableAssertionLogs,
   expectWithin,
   INTEG_STACK_PREFIX,
@@ -109,7 +110,13 @@ export function build(app: App): IntegCase {
     Duration.minutes(2),
   );
 
-  anonymous.next(secret).next(token).next(create).next(list);
+  // Last: an alarm of the API reaches its topic (alarmNotifies).
+  anonymous
+    .next(secret)
+    .next(token)
+    .next(create)
+    .next(list)
+    .next(alarmNotifies(integ, stack.notesApi.alarms[0])[0]);
 
   destroyableAssertionLogs(assertions);
   return { integ, stack, assertionStack: assertions };

@@ -12,6 +12,7 @@ import {
   allow,
   allowReadingLogGroup,
   assertionStack,
+  alarmNotifies,
   destroyableAssertionLogs,
   expectWithin,
   INTEG_STACK_PREFIX,
@@ -76,7 +77,8 @@ export function build(app: App): IntegCase {
   // is not an IAM action).
   allow(landed, { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [pipeline.bucket.bucketArn] });
 
-  put.next(consumerLogged).next(landed);
+  // Last: an alarm of the pipeline reaches its topic (alarmNotifies).
+  put.next(consumerLogged).next(landed).next(alarmNotifies(integ, pipeline.alarms.consumerErrors)[0]);
 
   destroyableAssertionLogs(assertions);
   return { integ, stack, assertionStack: assertions };

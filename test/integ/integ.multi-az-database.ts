@@ -11,6 +11,7 @@ import { MultiAzDatabaseStack } from '../../lib/multi-az-database/multi-az-datab
 import {
   assertAtPathWithin,
   assertionStack,
+  alarmNotifies,
   destroyableAssertionLogs,
   exactly,
   INTEG_STACK_PREFIX,
@@ -70,7 +71,14 @@ export function build(app: App): IntegCase {
   // Deleting the stack needs the instance out of "rebooting".
   const availableAgain = ready();
 
-  before.next(hasStandby).next(readyForFailover).next(failover).next(promoted).next(availableAgain);
+  // Last: an alarm of the database reaches its topic (alarmNotifies).
+  before
+    .next(hasStandby)
+    .next(readyForFailover)
+    .next(failover)
+    .next(promoted)
+    .next(availableAgain)
+    .next(alarmNotifies(integ, Object.values(stack.database.alarms)[0])[0]);
 
   destroyableAssertionLogs(assertions);
   return { integ, stack, assertionStack: assertions };

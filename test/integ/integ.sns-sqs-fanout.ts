@@ -11,6 +11,7 @@ import {
   allow,
   allowReadingLogGroup,
   assertionStack,
+  alarmNotifies,
   destroyableAssertionLogs,
   exactly,
   expectWithin,
@@ -126,7 +127,9 @@ export function build(app: App): IntegCase {
     .next(shippingGotPlaced)
     .next(analyticsGotPlaced)
     .next(billingGotShipped)
-    .next(billingGotPlaced);
+    .next(billingGotPlaced)
+    // Last: an alarm of the fan-out reaches its topic (alarmNotifies).
+    .next(alarmNotifies(integ, fanout.subscribers[0].alarms[0])[0]);
 
   destroyableAssertionLogs(assertions);
   return { integ, stack, assertionStack: assertions };

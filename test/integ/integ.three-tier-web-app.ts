@@ -10,6 +10,7 @@ import { ExpectedResult, Match } from '@aws-cdk/integ-tests-alpha';
 import { ThreeTierWebAppStack } from '../../lib/three-tier-web-app/three-tier-web-app-stack';
 import {
   assertionStack,
+  alarmNotifies,
   destroyableAssertionLogs,
   expectWithin,
   INTEG_STACK_PREFIX,
@@ -49,7 +50,8 @@ export function build(app: App): IntegCase {
     Duration.minutes(5),
     Duration.seconds(20),
   );
-  health.next(page);
+  // Last: an alarm of the web app reaches its topic (alarmNotifies).
+  health.next(page).next(alarmNotifies(integ, stack.app.alarms[0])[0]);
 
   destroyableAssertionLogs(assertions);
   return { integ, stack, assertionStack: assertions };

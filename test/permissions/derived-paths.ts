@@ -27,6 +27,7 @@ export function derivedPaths(t: ResolvedTemplate, policies: PolicyIndex): ProofC
   serverAccessLogs(ctx);
   loadBalancerAccessLogs(ctx);
   apiGatewayIntegrations(ctx);
+  autoScalingNotifications(ctx);
   return ctx.cases;
 }
 
@@ -70,8 +71,38 @@ function customerKey(d: Derivation, keyIdOrArn: string | undefined): ResolvedRes
   return key?.type === 'AWS::KMS::Key' ? key : undefined; // alias/aws/<service>: an AWS managed key
 }
 
+/**
+ * A service that sends encrypted messages (SNS publishing for CloudWatch, delivering into a queue)
+ * generates and decrypts data keys with the target's customer-managed key, if it has one.
+ */
+function encryptsWith(
+  d: Derivation,
+  keyId: string | undefined,
+  call: Pick<ProofCase, 'why' | 'caller' | 'callerLabel' | 'context'>,
+): ResolvedResource | undefined {
+  const key = customerKey(d, keyId);
+  for (const action of key ? ['kms:GenerateDataKey', 'kms:Decrypt'] : []) {
+    add(d, { ...call, why: `${call.why} (its key)`, action, resource: key!.arn!, expect: 'allow' });
+  }
+  return key;
+}
+
 function service(name: string): { kind: 'service'; service: string } {
   return { kind: 'service', service: name };
+}
+
+/** The service may take on the role it is given: the role's trust policy admits it for this account. */
+function assumes(d: Derivation, serviceName: string, roleArn: string, why: string): void {
+  add(d, {
+    why: `${why} (taking on its role)`,
+    caller: service(serviceName),
+    callerLabel: serviceName,
+    action: 'sts:AssumeRole',
+    resource: roleArn,
+    resourceLabel: roleLabel(d, roleArn),
+    context: { 'aws:SourceAccount': d.t.env.account },
+    expect: 'allow',
+  });
 }
 
 /** CloudWatch publishes alarm notifications to each topic an alarm names, and uses the topic's key. */
@@ -117,19 +148,8 @@ function alarmNotifications(d: Derivation): void {
       context: foreign,
       expect: 'deny',
     });
-    const key = customerKey(d, topic.properties.KmsMasterKeyId);
+    const key = encryptsWith(d, topic.properties.KmsMasterKeyId, { why, caller, callerLabel, context: own });
     if (!key) continue;
-    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
-      add(d, {
-        why: `${why} (its key)`,
-        caller,
-        callerLabel,
-        action,
-        resource: key.arn!,
-        context: own,
-        expect: 'allow',
-      });
-    }
     add(d, {
       why: `${why} (its key): not for an alarm of another account`,
       caller,
@@ -226,19 +246,7 @@ function queueSubscriptions(d: Derivation): void {
         },
         expect: 'deny',
       });
-      const key = customerKey(d, queue.properties.KmsMasterKeyId);
-      if (!key) continue;
-      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
-        add(d, {
-          why: `${why} (its key)`,
-          caller,
-          callerLabel,
-          action,
-          resource: key.arn!,
-          context: own,
-          expect: 'allow',
-        });
-      }
+      encryptsWith(d, queue.properties.KmsMasterKeyId, { why, caller, callerLabel, context: own });
     }
   }
 }
@@ -288,6 +296,7 @@ function eventSourceMappings(d: Derivation): void {
     const actions = POLLER_ACTIONS[kind];
     if (!actions)
       throw new Error(`derived-paths: no poller actions known for event sources of ${kind} (${sourceArn})`);
+    assumes(d, 'lambda.amazonaws.com', roleArn, `Lambda runs ${d.policies.label(fn)}`);
     readSource(
       d,
       `Lambda polls ${labelOf(d, sourceArn)} for ${d.policies.label(fn)}`,
@@ -318,6 +327,7 @@ function deliveryStreams(d: Derivation): void {
     const name = d.policies.label(stream);
     const source = stream.properties.KinesisStreamSourceConfiguration;
     if (source) {
+      assumes(d, 'firehose.amazonaws.com', source.RoleARN, `${name} reads its source stream`);
       readSource(d, `${name} reads its source stream`, source.RoleARN, source.KinesisStreamARN, [
         'kinesis:DescribeStream',
         'kinesis:GetShardIterator',
@@ -330,8 +340,9 @@ function deliveryStreams(d: Derivation): void {
     const caller = { kind: 'role' as const, arn: s3.RoleARN as string };
     const callerLabel = roleLabel(d, s3.RoleARN);
     const bucketArn: string = s3.BucketARN;
-    const objectArn = `${bucketArn}/${String(s3.Prefix ?? '').replace(/!\{[^}]*\}/g, '2026')}delivery-1.gz`;
+    const objectArn = `${bucketArn}/${firehoseKey(String(s3.Prefix ?? ''))}delivery-1.gz`;
     const why = `${name} writes to its bucket`;
+    assumes(d, 'firehose.amazonaws.com', s3.RoleARN, why);
     for (const action of ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload']) {
       add(d, { why, caller, callerLabel, action, resource: objectArn, expect: 'allow' });
     }
@@ -378,6 +389,7 @@ function flowLogs(d: Derivation): void {
     const group = `arn:${partition}:logs:${region}:${account}:log-group:${flow.properties.LogGroupName}`;
     const caller = { kind: 'role' as const, arn: roleArn };
     const why = 'VPC Flow Logs writes the flow log';
+    assumes(d, 'vpc-flow-logs.amazonaws.com', roleArn, why);
     const logGroup = d.t.findByArnOrRef(flow.properties.LogGroupName);
     const resourceLabel = logGroup ? d.policies.label(logGroup) : `log group ${flow.properties.LogGroupName}`;
     for (const [action, resource] of [
@@ -493,7 +505,9 @@ function apiGatewayIntegrations(d: Derivation): void {
       .ofType('AWS::ApiGateway::Stage')
       .filter((s) => s.properties.RestApiId === api.ref)) {
       const verb = method.properties.HttpMethod;
-      const sourceArn = `arn:${partition}:execute-api:${region}:${account}:${api.ref}/${stage.properties.StageName}/${verb}${path}`;
+      // API Gateway names the root resource '/' in the source ARN (…/stage/GET/).
+      const resourcePath = path === '' ? '/' : path;
+      const sourceArn = `arn:${partition}:execute-api:${region}:${account}:${api.ref}/${stage.properties.StageName}/${verb}${resourcePath}`;
       const why = `API Gateway invokes ${d.policies.label(fn)} for ${verb} ${path}`;
       const caller = service('apigateway.amazonaws.com');
       add(d, {
@@ -512,9 +526,59 @@ function apiGatewayIntegrations(d: Derivation): void {
         action: 'lambda:InvokeFunction',
         resource: fn.arn!,
         context: {
-          'aws:SourceArn': `arn:${partition}:execute-api:${region}:${OTHER_ACCOUNT}:otherapi/${stage.properties.StageName}/${verb}${path}`,
+          'aws:SourceArn': `arn:${partition}:execute-api:${region}:${OTHER_ACCOUNT}:otherapi/${stage.properties.StageName}/${verb}${resourcePath}`,
           'aws:SourceAccount': OTHER_ACCOUNT,
         },
+        expect: 'deny',
+      });
+    }
+  }
+}
+
+/** A key under a Firehose prefix: its `!{timestamp:…}` placeholders filled in for one delivery time. */
+function firehoseKey(prefix: string): string {
+  const at: Record<string, string> = { yyyy: '2026', MM: '12', dd: '06', HH: '10' };
+  return prefix
+    .replace(/!\{timestamp:([^}]*)\}/g, (_, f: string) => at[f] ?? '00')
+    .replace(/!\{[^}]*\}/g, 'x');
+}
+
+/**
+ * Auto Scaling sends a group's notifications to its topic as its service-linked role, which the role's
+ * AWS managed policy allows to publish; for an encrypted topic it also needs the key, through SNS.
+ * (The role is not in the template: the key policy names it in a condition, see
+ * allowAutoScalingNotifications in lib/core/service-grants.ts.)
+ */
+function autoScalingNotifications(d: Derivation): void {
+  const { account, region, partition } = d.t.env;
+  const role = `arn:${partition}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+  for (const group of d.t.ofType('AWS::AutoScaling::AutoScalingGroup')) {
+    for (const n of group.properties.NotificationConfigurations ?? []) {
+      const topic = d.t.findByArnOrRef(n.TopicARN);
+      const key = topic && customerKey(d, topic.properties.KmsMasterKeyId);
+      if (!topic || !key) continue;
+      const why = `Auto Scaling notifies ${d.policies.label(topic)} of ${d.policies.label(group)} (its key, through SNS)`;
+      const caller = { kind: 'role' as const, arn: role };
+      const callerLabel = 'role AWSServiceRoleForAutoScaling';
+      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+        add(d, {
+          why,
+          caller,
+          callerLabel,
+          action,
+          resource: key.arn!,
+          context: { 'kms:ViaService': `sns.${region}.amazonaws.com` },
+          identityPolicies: [],
+          expect: 'allow',
+        });
+      }
+      add(d, {
+        why: `${why}: only through SNS`,
+        caller,
+        callerLabel,
+        action: 'kms:Decrypt',
+        resource: key.arn!,
+        identityPolicies: [],
         expect: 'deny',
       });
     }

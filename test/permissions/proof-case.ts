@@ -1,4 +1,4 @@
-import { Caller } from './simulate';
+import { Caller, NamedPolicy } from './simulate';
 
 /** One call to prove: who, what, on which resource, with which context, and the expected outcome. */
 export interface ProofCase {
@@ -16,6 +16,11 @@ export interface ProofCase {
   readonly resourceLabel: string;
   readonly context: Record<string, string | string[]>;
   readonly expect: 'allow' | 'deny';
+  /**
+   * The caller's identity policies, for a caller outside the template (a service-linked role, another
+   * account). A role of the template gets its own from the template.
+   */
+  readonly identityPolicies?: NamedPolicy[];
 }
 
 /** Another account, for the refusals that check confused-deputy conditions. */

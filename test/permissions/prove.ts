@@ -201,7 +201,8 @@ function callerOf(
 /** The request the simulator evaluates for a case: the caller's identity policies and the target's policy. */
 export function requestOf(t: ResolvedTemplate, policies: PolicyIndex, c: ProofCase): PathRequest {
   let identityPolicies: NamedPolicy[] = [];
-  if (c.caller.kind === 'role') identityPolicies = policies.identityPolicies(c.caller.arn);
+  if (c.identityPolicies) identityPolicies = c.identityPolicies;
+  else if (c.caller.kind === 'role') identityPolicies = policies.identityPolicies(c.caller.arn);
   else if (c.caller.kind === 'account-principal') identityPolicies = [ADMINISTRATOR];
   return {
     caller: c.caller,

@@ -141,6 +141,10 @@ export function indexPolicies(t: ResolvedTemplate): PolicyIndex {
   }
   for (const key of t.ofType('AWS::KMS::Key'))
     merge(key, 'key policy', key.properties.KeyPolicy.Statement, key);
+  // A role's trust policy is its resource policy for sts:AssumeRole.
+  for (const role of t.ofType('AWS::IAM::Role')) {
+    merge(role, 'trust policy', role.properties.AssumeRolePolicyDocument.Statement, role);
+  }
   for (const p of t.ofType('AWS::SecretsManager::ResourcePolicy')) {
     merge(targetOf(p.properties.SecretId, p), 'secret policy', p.properties.ResourcePolicy.Statement, p);
   }
