@@ -3,12 +3,9 @@
 //   npx cdk synth                        (sandbox profile)
 //   npx cdk synth -c profile=production
 import { App } from 'aws-cdk-lib';
-import { registerComplianceGates } from '../lib/core/compliance-gates';
 import { parseProfile, PROFILE_CONTEXT_KEY } from '../lib/core/profile';
-import { addReferenceStacks } from '../lib/stacks/reference-app';
+import { buildReferenceApp } from './reference-app';
 
 const app = new App();
-const profile = parseProfile(app.node.tryGetContext(PROFILE_CONTEXT_KEY));
-addReferenceStacks(app, profile);
-registerComplianceGates(app);
+buildReferenceApp(app, parseProfile(app.node.tryGetContext(PROFILE_CONTEXT_KEY)));
 app.synth();

@@ -44,13 +44,62 @@ export function nagPacks(): NagPack[] {
 /**
  * Registers every gate on the app, so `cdk synth` fails on any unacknowledged finding:
  * the six cdk-nag packs and the Control Tower guard rules. (The CloudFormation validation built into
- * aws-cdk-lib runs on its own; cdk.json makes its findings errors.)
+ * aws-cdk-lib runs on its own; cdk.json makes its findings errors.) Each gate records that it ran in
+ * {@link GATE_RUNS_FILE}, in the app's output directory.
  */
 export function registerComplianceGates(app: App): void {
   const guard = new ControlTowerGuard(Object.keys(DISABLED_GUARD_RULES));
+  const runs = new GateRunLog(path.join(app.outdir, GATE_RUNS_FILE));
   Validations.of(app).addPlugins(
-    ...[...nagPacks(), guard].map((plugin) => new EveryFindingFailsSynth(plugin)),
+    ...[...nagPacks(), guard].map((plugin) => new EveryFindingFailsSynth(plugin, runs)),
   );
+}
+
+/**
+ * The file, in the cloud assembly directory, listing every gate that ran during the synth and the
+ * templates it checked ({@link GateRun}).
+ *
+ * Why it exists: aws-cdk-lib's `validation-report.json` lists only plugins that found (or acknowledged)
+ * something, so a gate with nothing to say and a gate that was never registered look the same there.
+ * `npm run synth:all` reads this file to prove that every gate checked every template of the real app.
+ */
+export const GATE_RUNS_FILE = 'compliance-gates.json';
+
+/** One gate's run over the templates of a synth, as {@link GATE_RUNS_FILE} lists it. */
+export interface GateRun {
+  /** The plugin's name, as the validation report and acknowledgments use it (`AwsSolutions`). */
+  readonly plugin: string;
+  readonly version?: string;
+  /** The templates it checked, relative to the assembly directory. */
+  readonly templates: string[];
+  /** How many violations it reported (acknowledged ones included: aws-cdk-lib filters them later). */
+  readonly violations: number;
+}
+
+/**
+ * Collects the runs of the gates of one app and rewrites {@link GATE_RUNS_FILE} after each: the first
+ * gate to run in a synth replaces whatever an earlier synth left in the directory.
+ */
+export class GateRunLog {
+  private readonly runs: GateRun[] = [];
+
+  constructor(private readonly file: string) {}
+
+  public record(
+    plugin: IPolicyValidationPlugin,
+    context: IPolicyValidationContext,
+    violations: number,
+  ): void {
+    // Template paths are absolute, or relative to the working directory (as `-o cdk.out/x` gives them).
+    const dir = path.resolve(path.dirname(this.file));
+    this.runs.push({
+      plugin: plugin.name,
+      version: plugin.version,
+      templates: context.templatePaths.map((t) => path.relative(dir, path.resolve(t))),
+      violations,
+    });
+    fs.writeFileSync(this.file, `${JSON.stringify({ runs: this.runs }, undefined, 2)}\n`);
+  }
 }
 
 /**
@@ -68,7 +117,14 @@ export class EveryFindingFailsSynth implements IPolicyValidationPlugin {
   public readonly version?: string;
   public readonly ruleIds?: string[];
 
-  constructor(private readonly inner: IPolicyValidationPlugin) {
+  /**
+   * @param inner the gate
+   * @param runs where the gate records each run ({@link GATE_RUNS_FILE})
+   */
+  constructor(
+    private readonly inner: IPolicyValidationPlugin,
+    private readonly runs?: GateRunLog,
+  ) {
     this.name = inner.name;
     this.version = inner.version;
     this.ruleIds = inner.ruleIds;
@@ -77,6 +133,7 @@ export class EveryFindingFailsSynth implements IPolicyValidationPlugin {
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const report = this.inner.validate(context);
     const violations = report.violations.map((v) => ({ ...v, severity: 'error' }));
+    this.runs?.record(this, context, violations.length);
     return { ...report, violations, success: report.success && violations.length === 0 };
   }
 }

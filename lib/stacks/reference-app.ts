@@ -79,6 +79,10 @@ export const PATTERN_STACKS: PatternStackEntry[] = [
 ];
 
 /** Adds every pattern's demo stack to the app, configured for the profile. */
-export function addReferenceStacks(app: App, profile: Profile): Stack[] {
-  return PATTERN_STACKS.map((entry) => entry.create(app, entry.stackId, profile));
+export function addReferenceStacks(
+  app: App,
+  profile: Profile,
+  patterns: readonly PatternStackEntry[] = PATTERN_STACKS,
+): Stack[] {
+  return patterns.map((entry) => entry.create(app, entry.stackId, profile));
 }

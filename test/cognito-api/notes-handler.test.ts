@@ -130,9 +130,35 @@ describe('per-user isolation', () => {
   });
 
   test('a request without verified claims is refused (401) and touches no partition', async () => {
-    const r = await handle(event(undefined, 'GET', '/notes'));
-    expect(r.statusCode).toBe(401);
-    expect(json(r).message).toBe('no authenticated user');
+    // Every DynamoDB call the handler makes goes through the client it was given: count them.
+    const send = jest.spyOn(doc, 'send');
+    try {
+      for (const [method, resource, opts] of [
+        ['GET', '/notes', {}],
+        ['POST', '/notes', { body: JSON.stringify({ title: 't', body: 'b' }) }],
+        ['GET', '/notes/{noteId}', { noteId: aliceNote }],
+        ['DELETE', '/notes/{noteId}', { noteId: aliceNote }],
+      ] as const) {
+        for (const sub of [undefined, '']) {
+          const r = await handle(event(sub, method, resource, opts));
+          expect([method, resource, sub, r.statusCode]).toEqual([method, resource, sub, 401]);
+          expect(json(r).message).toBe('no authenticated user');
+        }
+      }
+      // The commands sent, by name and input ([] is the claim): a refused caller reads and writes nothing.
+      const sent = () => send.mock.calls.map(([c]) => [c.constructor.name, c.input]);
+      expect(sent()).toEqual([]);
+      // The spy does see the handler's calls: the same list with claims is one query of the caller's partition.
+      expect((await handle(event(ALICE, 'GET', '/notes'))).statusCode).toBe(200);
+      expect(sent()).toEqual([
+        [
+          'QueryCommand',
+          expect.objectContaining({ TableName: TABLE, ExpressionAttributeValues: { ':u': ALICE } }),
+        ],
+      ]);
+    } finally {
+      send.mockRestore();
+    }
     expect(() => callerSub(event('', 'GET', '/notes'))).toThrow('no authenticated user');
   });
 });

@@ -1,6 +1,7 @@
 import { CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { EncryptionKey } from '../../lib/core/encryption-key';
 import { ReferenceVpc, ReferenceVpcProps } from '../../lib/core/network';
 import { testApp } from '../support/app';
 import { expectNagClean, nagFindings } from '../support/compliance';
@@ -14,8 +15,9 @@ function build(props: ReferenceVpcProps = {}, env?: { account: string; region: s
 describe('ReferenceVpc defaults', () => {
   let t: Template;
   let stack: Stack;
+  let network: ReferenceVpc;
   beforeAll(() => {
-    ({ template: t, stack } = build());
+    ({ template: t, stack, network } = build());
   });
 
   test('10.0.0.0/16 over 2 AZs, public + private + isolated subnets', () => {
@@ -44,10 +46,22 @@ describe('ReferenceVpc defaults', () => {
       TrafficType: 'ALL',
       LogDestinationType: 'cloud-watch-logs',
     });
-    t.hasResource('AWS::Logs::LogGroup', {
-      Properties: { RetentionInDays: 365, KmsKeyId: Match.anyValue() },
-      DeletionPolicy: 'Retain',
+    // The flow-log group is the one the flow log writes to, under the VPC's own flow-log key.
+    const flowLogKey = (network.node.findChild('FlowLogKey') as EncryptionKey).key;
+    t.hasResourceProperties('AWS::EC2::FlowLog', {
+      LogGroupName: stack.resolve(network.flowLogGroup.logGroupName),
     });
+    expect(
+      t.toJSON().Resources[stack.getLogicalId(network.flowLogGroup.node.defaultChild as CfnElement)],
+    ).toEqual(
+      expect.objectContaining({
+        Properties: expect.objectContaining({
+          RetentionInDays: 365,
+          KmsKeyId: stack.resolve(flowLogKey.keyArn),
+        }),
+        DeletionPolicy: 'Retain',
+      }),
+    );
   });
 
   test('flow-log role uses a customer-managed policy, no inline policy', () => {

@@ -64,8 +64,10 @@ describe('estimateShardCount', () => {
     ['writeRecordsPerSecond', { writeMBps: 1, writeRecordsPerSecond: 0 }],
     ['writeRecordsPerSecond', { writeMBps: 1, writeRecordsPerSecond: -5 }],
   ])('rejects %s that is not greater than 0', (prop, input) => {
+    // The message shows the value itself, not merely the word "received".
+    const value = input[prop as keyof typeof input];
     expect(() => estimateShardCount(input)).toThrow(
-      new RegExp(`estimateShardCount: invalid ${prop}: must be a number greater than 0; received`),
+      `estimateShardCount: invalid ${prop}: must be a number greater than 0; received ${value} (`,
     );
   });
 

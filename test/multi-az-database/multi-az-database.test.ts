@@ -11,6 +11,7 @@ import {
 } from '../../lib/multi-az-database/multi-az-database';
 import { MultiAzDatabaseStack } from '../../lib/multi-az-database/multi-az-database-stack';
 import { testApp } from '../support/app';
+import { expectBackupPlanProtects } from '../support/backup-plan';
 import { expectNagClean } from '../support/compliance';
 
 type Extra = Omit<MultiAzDatabaseProps, 'vpc'>;
@@ -25,13 +26,14 @@ function build(
   return { stack, db, network };
 }
 
-const alarmDimension = (t: Template, metric: string) =>
+/** An alarm on `metric` with the instance dimension that notifies exactly `topicArn` (resolved). */
+const alarmDimension = (t: Template, metric: string, topicArn: unknown) =>
   t.hasResourceProperties('AWS::CloudWatch::Alarm', {
     MetricName: metric,
     Namespace: 'AWS/RDS',
     Dimensions: [{ Name: 'DBInstanceIdentifier', Value: Match.anyValue() }],
-    AlarmActions: [Match.anyValue()],
-    OKActions: [Match.anyValue()],
+    AlarmActions: [topicArn],
+    OKActions: [topicArn],
   });
 
 describe('MultiAzDatabase defaults (PostgreSQL)', () => {
@@ -63,7 +65,7 @@ describe('MultiAzDatabase defaults (PostgreSQL)', () => {
       AllocatedStorage: '20',
       MaxAllocatedStorage: 100,
       StorageEncrypted: true,
-      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DatabaseStorageKey'), 'Arn'] },
+      KmsKeyId: stack.resolve(db.storageKey.keyArn),
     });
   });
 
@@ -108,14 +110,15 @@ describe('MultiAzDatabase defaults (PostgreSQL)', () => {
 
   test('credentials: generated secret with its own key, rotated every 30 days by the hosted function', () => {
     t.hasResourceProperties('AWS::SecretsManager::Secret', {
-      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DatabaseSecretKey'), 'Arn'] },
+      KmsKeyId: stack.resolve(db.secret.encryptionKey!.keyArn),
       GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"dbadmin"}' }),
     });
     t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
       HostedRotationLambda: Match.objectLike({
         RotationType: 'PostgreSQLSingleUser',
         VpcSubnetIds: Match.anyValue(),
-        KmsKeyArn: Match.anyValue(),
+        // The rotation function decrypts the secret with the secret's key.
+        KmsKeyArn: stack.resolve(db.secret.encryptionKey!.keyArn),
       }),
       RotationRules: { ScheduleExpression: 'rate(30 days)' },
     });
@@ -126,7 +129,7 @@ describe('MultiAzDatabase defaults (PostgreSQL)', () => {
       MonitoringInterval: 60,
       EnablePerformanceInsights: true,
       PerformanceInsightsRetentionPeriod: 7,
-      PerformanceInsightsKMSKeyId: Match.anyValue(),
+      PerformanceInsightsKMSKeyId: stack.resolve(db.storageKey.keyArn),
       EnableCloudwatchLogsExports: ['postgresql', 'upgrade', 'iam-db-auth-error'],
     });
   });
@@ -137,7 +140,7 @@ describe('MultiAzDatabase defaults (PostgreSQL)', () => {
     });
     expect(Object.keys(groups)).toHaveLength(3);
     for (const g of Object.values(groups)) {
-      expect(g.Properties.KmsKeyId).toBeDefined();
+      expect(g.Properties.KmsKeyId).toEqual(stack.resolve(db.storageKey.keyArn));
       expect(g.Properties.RetentionInDays).toBe(365);
       expect(g.DeletionPolicy).toBe('Retain');
     }
@@ -153,7 +156,14 @@ describe('MultiAzDatabase defaults (PostgreSQL)', () => {
       'DatabaseConnections',
       'DiskQueueDepth',
     ]) {
-      alarmDimension(t, metric);
+      alarmDimension(t, metric, stack.resolve(db.alarmTopic.topicArn));
+    }
+    // Every alarm of the stack, not only one per metric, notifies exactly the alarm topic.
+    const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(Object.keys(db.alarms).length);
+    for (const a of alarms) {
+      expect(a.Properties.AlarmActions).toEqual([stack.resolve(db.alarmTopic.topicArn)]);
+      expect(a.Properties.OKActions).toEqual([stack.resolve(db.alarmTopic.topicArn)]);
     }
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'FreeStorageSpace',
@@ -170,12 +180,9 @@ describe('MultiAzDatabase defaults (PostgreSQL)', () => {
     ]);
   });
 
-  test('an AWS Backup plan with an encrypted vault selects the instance', () => {
-    t.resourceCountIs('AWS::Backup::BackupPlan', 1);
-    t.hasResourceProperties('AWS::Backup::BackupVault', { EncryptionKeyArn: Match.anyValue() });
-    t.hasResourceProperties('AWS::Backup::BackupSelection', {
-      BackupSelection: Match.objectLike({ Resources: [Match.anyValue()] }),
-    });
+  test('an AWS Backup plan with a vault under the storage key selects exactly the instance', () => {
+    expect(db.backupPlan).toBeDefined();
+    expectBackupPlanProtects(stack, t, db);
   });
 
   test('connections open the literal port from a security group, never a CIDR', () => {
@@ -265,7 +272,7 @@ describe('MultiAzDatabase options', () => {
       expect(r.Properties.MultiAZ).toBe(true);
       expect(r.DeletionPolicy).toBe('Delete');
     }
-    alarmDimension(t, 'ReplicaLag');
+    alarmDimension(t, 'ReplicaLag', stack.resolve(db.alarmTopic.topicArn));
     expect(Object.keys(db.alarms)).toEqual(
       expect.arrayContaining(['ReplicaLag1', 'ReplicaLag2', 'ReadReplica2Cpu']),
     );
@@ -442,7 +449,8 @@ describe('MultiAzDatabaseStack (demo)', () => {
       DeletionPolicy: 'Snapshot',
     });
     t.resourceCountIs('AWS::RDS::DBInstance', 2);
-    t.resourceCountIs('AWS::Backup::BackupPlan', 1);
+    // The plan selects the primary by its ARN, not the replica.
+    expectBackupPlanProtects(stacks.production, t, (stacks.production as MultiAzDatabaseStack).database);
     t.resourceCountIs('AWS::RDS::DBProxy', 1);
   });
 
@@ -452,5 +460,34 @@ describe('MultiAzDatabaseStack (demo)', () => {
 
   test.each(['sandbox', 'production'])('%s snapshot', (profile) => {
     expect(Template.fromStack(stacks[profile]).toJSON()).toMatchSnapshot();
+  });
+});
+
+/*
+ * Written by hand from the AWS documentation ("Amazon RDS DB engine, Region, and instance class support
+ * for Database Insights", https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DatabaseInsights.Engines.html):
+ * RDS for MySQL offers no Performance Insights on db.t2, db.t3 and db.t4g micro and small; RDS for
+ * PostgreSQL restricts no instance class.
+ */
+describe('performanceInsightsSupported follows the documented instance class table', () => {
+  const { MYSQL, POSTGRESQL } = DatabaseEngine;
+  test.each<[DatabaseEngine, string, boolean]>([
+    [MYSQL, 't2.micro', false],
+    [MYSQL, 't2.small', false],
+    [MYSQL, 't3.micro', false],
+    [MYSQL, 't3.small', false],
+    [MYSQL, 't4g.micro', false],
+    [MYSQL, 't4g.small', false],
+    [MYSQL, 't2.medium', true],
+    [MYSQL, 't3.medium', true],
+    [MYSQL, 't4g.medium', true],
+    [MYSQL, 'm7g.large', true],
+    [MYSQL, 'r6g.large', true],
+    [POSTGRESQL, 't3.micro', true],
+    [POSTGRESQL, 't4g.micro', true],
+    [POSTGRESQL, 't4g.small', true],
+    [POSTGRESQL, 'm7g.large', true],
+  ])('%s on db.%s: %s', (engine, instanceClass, supported) => {
+    expect(performanceInsightsSupported(engine, new ec2.InstanceType(instanceClass))).toBe(supported);
   });
 });

@@ -46,13 +46,17 @@ export function durationIn(min: number, max: number, step = 1): fc.Arbitrary<Dur
 
 /**
  * Durations outside [min, max] seconds, or inside it but not a whole number of `step` seconds:
- * just below and above, zero, huge, fractional, NaN and Infinity.
+ * just below and above, zero, huge, fractional, NaN and Infinity. The values below and above the range
+ * are whole numbers of `step`, so they break the range alone: a construct that checked only the step
+ * would reject a value both out of range and off the step, and its missing range check would go unseen.
  */
 export function badDuration(min: number, max: number, step = 1): fc.Arbitrary<Duration> {
+  // The range in whole steps: [lo, hi] steps.
+  const lo = Math.ceil(min / step);
+  const hi = Math.floor(max / step);
   const out: fc.Arbitrary<Duration>[] = [
-    fc
-      .integer({ min: Math.min(max + 1, INT32_MAX), max: Math.min(max * 10 + 10, INT32_MAX) })
-      .map((s) => durationOf(s)),
+    // From one step above the range to ten times its end.
+    fc.integer({ min: hi + 1, max: hi * 10 + 10 }).map((n) => durationOf(n * step)),
     fc.constantFrom(Duration.days(1_000_000), Duration.seconds(NaN), Duration.seconds(Infinity)),
     // In range, but a fraction of a second (or of `step`).
     fc
@@ -61,15 +65,12 @@ export function badDuration(min: number, max: number, step = 1): fc.Arbitrary<Du
   ];
   if (step > 1) {
     out.push(
-      fc
-        .integer({ min: Math.ceil(min / step), max: Math.floor(max / step) - 1 })
-        .map((n) => Duration.seconds(n * step + Math.floor(step / 2))),
+      fc.integer({ min: lo, max: hi - 1 }).map((n) => Duration.seconds(n * step + Math.floor(step / 2))),
     );
   }
-  if (min > 0) {
-    out.push(
-      fc.integer({ min: 0, max: Math.max(0, Math.ceil(min) - 1) }).map((s) => durationOf(s, 'seconds')),
-    );
+  if (lo > 0) {
+    // From zero to one step below the range.
+    out.push(fc.integer({ min: 0, max: lo - 1 }).map((n) => durationOf(n * step, 'seconds')));
   }
   return fc.oneof(...out);
 }
@@ -123,12 +124,15 @@ export function intOk(n: number, min: number, max: number): boolean {
   return Number.isInteger(n) && n >= min && n <= max;
 }
 
-/** Collects violations; `check(ok, prop)` adds one when `ok` is false. */
+/**
+ * Collects violations; `check(ok, prop)` adds one when `ok` is false. `kind` tells one way a prop can be
+ * wrong from the others for the coverage check (see {@link Violation.kind}).
+ */
 export class Oracle {
   public readonly violations: Violation[] = [];
 
-  public check(ok: boolean, prop: string, implied = false): void {
-    if (!ok) this.violations.push({ prop, implied });
+  public check(ok: boolean, prop: string, implied = false, kind?: string): void {
+    if (!ok) this.violations.push(kind === undefined ? { prop, implied } : { prop, implied, kind });
   }
 }
 
@@ -185,6 +189,9 @@ export function recordOf<T extends object>(model: Model<T>, mutate: boolean): fc
   return fc.oneof(...mutable.map((k) => ({ weight: model[k].leaves ?? 1, arbitrary: valid(k) })));
 }
 
+/** {@link VALID_PERCENT} without FC_VALID_PERCENT: what `npm test` runs. */
+export const DEFAULT_VALID_PERCENT = 10;
+
 /**
  * Percent of the generated cases drawn from valid values only; the others carry one invalid prop.
  * A valid case costs a full build, synth and nag run (60-250 ms); an invalid one is rejected before
@@ -194,7 +201,7 @@ export function recordOf<T extends object>(model: Model<T>, mutate: boolean): fc
 export const VALID_PERCENT = validPercent(process.env.FC_VALID_PERCENT);
 
 function validPercent(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return 10;
+  if (raw === undefined || raw === '') return DEFAULT_VALID_PERCENT;
   const n = Number(raw);
   if (!(n >= 0 && n <= 100)) throw new Error(`FC_VALID_PERCENT must be 0-100; received '${raw}'`);
   return n;

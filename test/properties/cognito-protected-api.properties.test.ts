@@ -422,11 +422,38 @@ function nagShape(c: CognitoCase): string {
   ]);
 }
 
-describeProperty('CognitoProtectedApi', caseArb, (c) => ({
-  violations: violations(c),
-  build: (stack) => new CognitoProtectedApi(stack, 'Api', propsOf(stack, c)),
-  nagShape: nagShape(c),
-}));
+/**
+ * The kinds of violation every default run rejects cases for, each at least 150 times in 5000 invalid
+ * cases (FC_VERBOSE=1 prints the counts): the run fails when one never comes up. Rarer ones are left out.
+ */
+const REJECTS = [
+  'allowedOrigins[]',
+  'allowGuests',
+  'callbackUrls',
+  'cloudWatchRoleRemovalPolicy',
+  'dailyQuota',
+  'domainPrefix',
+  'featurePlan',
+  'handlerEntry',
+  'logRetention',
+  'memorySize',
+  'removalPolicy',
+  'reservedConcurrentExecutions',
+  'resourceServerIdentifier',
+  'throttlingBurstLimit',
+  'timeout',
+];
+
+describeProperty(
+  'CognitoProtectedApi',
+  caseArb,
+  (c) => ({
+    violations: violations(c),
+    build: (stack) => new CognitoProtectedApi(stack, 'Api', propsOf(stack, c)),
+    nagShape: nagShape(c),
+  }),
+  { rejects: REJECTS },
+);
 
 /** Counterexamples found by the property (or while writing its generators), each a DEFECT before its fix. */
 describe('CognitoProtectedApi regressions', () => {

@@ -9,6 +9,7 @@ import { PropValidationError } from '../../lib/core/errors';
 import { ALARM_TOPIC_NOT_GRANTED_WARNING } from '../../lib/core/service-grants';
 import { cdkJsonContext } from '../support/app';
 import { formatFindings, nagFindings } from '../support/compliance';
+import { DEFAULT_VALID_PERCENT, VALID_PERCENT } from './arbitraries';
 
 /*
  * Property-test harness shared by test/properties/*.properties.test.ts.
@@ -31,13 +32,23 @@ import { formatFindings, nagFindings } from '../support/compliance';
  *   FC_NAG [all]             nag on every valid case, `none`, or N: first of each shape + every N-th
  *   FC_CFN_VALIDATE [off]    1: also run aws-cdk-lib's CloudFormation schema validation on each synth
  *   FC_SEED, FC_PATH         replay a failure (fast-check prints both)
- *   FC_VERBOSE               1: per-file counts and mean times; 2: per case
+ *   FC_VERBOSE               1: per-file counts, mean times and violations rejected; 2: per case
  *   FC_STACK_TRACE_LIMIT [1] Error.stackTraceLimit while a case runs
+ *   FC_ALLOW_NO_NAG          1: allow FC_NAG=none or FC_VALID_PERCENT=0 on a run of FC_RUNS >= 50
  * A deep local run: FC_RUNS=5000 FC_VALID_PERCENT=50 FC_CFN_VALIDATE=1 npx jest test/properties --maxWorkers=2
+ *
+ * A property that passes must also have tested something (see {@link checkCoverage}): each file's run
+ * fails when too few valid cases were synthesized and nag-checked for its FC_RUNS and FC_VALID_PERCENT
+ * (a generator that stopped producing valid props, a valid share of 0, nag switched off), and, on a run
+ * at least as large as the default, when a kind of violation the file declares was never rejected (a
+ * generator or a fix-up that stopped producing it).
  */
 
+/** Generated cases per construct by default: what `npm test` runs. */
+export const DEFAULT_RUNS = 500;
+
 /** Generated cases per construct. FC_RUNS=5000 for a deeper local run. */
-export const FC_RUNS = positiveInt('FC_RUNS', 500);
+export const FC_RUNS = positiveInt('FC_RUNS', DEFAULT_RUNS);
 
 /**
  * Which valid cases also run the six nag packs (after synth):
@@ -138,6 +149,17 @@ export interface Violation {
    * true, a combination of two props).
    */
   readonly implied?: boolean;
+  /**
+   * Which kind of violation this is, for the coverage check ({@link PropertyOptions.rejects}): one of
+   * several ways a prop can be wrong that a run must each produce (`natGateways > AZs`).
+   * @default - the prop, with indices as `[]` (`subscribers[].name`)
+   */
+  readonly kind?: string;
+}
+
+/** The kind a violation counts as in the coverage check: its `kind`, or its prop with indices as `[]`. */
+export function kindOf(v: Violation): string {
+  return v.kind ?? v.prop.replace(/\[\d+\]/g, '[]');
 }
 
 export interface CaseOptions {
@@ -165,6 +187,8 @@ export type Outcome = 'rejected' | 'synthesized' | 'synthesized+nag';
 export class CaseStats {
   public readonly counts: Record<Outcome, number> = { rejected: 0, synthesized: 0, 'synthesized+nag': 0 };
   public readonly ms: Record<Outcome, number> = { rejected: 0, synthesized: 0, 'synthesized+nag': 0 };
+  /** How many cases were rejected for each kind of violation ({@link kindOf}) the error named. */
+  public readonly rejectedKinds = new Map<string, number>();
   private readonly nagShapes = new Set<string>();
   private validSeen = 0;
 
@@ -179,10 +203,14 @@ export class CaseStats {
     return firstOfShape || this.validSeen % NAG_MODE === 0;
   }
 
-  public record(outcome: Outcome, ms: number): void {
+  public record(outcome: Outcome, ms: number, rejected?: Violation): void {
     if (process.env.FC_VERBOSE === '2') process.stdout.write(`${outcome} ${ms.toFixed(0)} ms\n`);
     this.counts[outcome]++;
     this.ms[outcome] += ms;
+    if (rejected) {
+      const kind = kindOf(rejected);
+      this.rejectedKinds.set(kind, (this.rejectedKinds.get(kind) ?? 0) + 1);
+    }
   }
 
   public summary(name: string): string {
@@ -190,7 +218,11 @@ export class CaseStats {
       const n = this.counts[o];
       return `${o} ${n}${n ? ` (${(this.ms[o] / n).toFixed(0)} ms each)` : ''}`;
     });
-    return `${name}: ${parts.join(', ')}; nag mode ${NAG_MODE}`;
+    const kinds = [...this.rejectedKinds].sort(([a], [b]) => a.localeCompare(b));
+    return (
+      `${name}: ${parts.join(', ')}; nag mode ${NAG_MODE}\n` +
+      `  rejected: ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`
+    );
   }
 }
 
@@ -260,7 +292,7 @@ function runCase(options: CaseOptions, stats: CaseStats): Outcome {
     if (!match.implied && !SAYS_RECEIVED.test(error.message)) {
       throw new Error(`PropValidationError does not say which value it received: ${error.message}`);
     }
-    stats.record('rejected', performance.now() - started);
+    stats.record('rejected', performance.now() - started, match);
     return 'rejected';
   }
   const built = performance.now();
@@ -346,15 +378,28 @@ export function expectCompliantSynth(
   checkCase({ violations: [], build, alwaysNag: true, ...options }, new CaseStats());
 }
 
+/** What a property file declares its run must cover. */
+export interface PropertyOptions {
+  /**
+   * The kinds of violation ({@link kindOf}: a prop with indices as `[]`, or a violation's `kind`) the
+   * oracle declares and the generators must produce: a run at least as large as the default fails
+   * when the construct never rejected a case for one of them. List those every default run produces
+   * many times over (FC_VERBOSE=1 prints the counts), not the rare ones: the check must not be flaky.
+   */
+  readonly rejects: readonly string[];
+}
+
 /**
  * The property of one construct, as a jest describe block: `FC_RUNS` generated cases, each of which
- * must synthesize nag-clean or be rejected with a PropValidationError as the oracle (`caseOf`) says.
+ * must synthesize nag-clean or be rejected with a PropValidationError as the oracle (`caseOf`) says,
+ * and the run must cover what it claims to ({@link checkCoverage}).
  * Prints the counts with FC_VERBOSE=1 and removes the shared synth output directory afterwards.
  */
 export function describeProperty<C>(
   name: string,
   cases: fc.Arbitrary<C>,
   caseOf: (c: C) => CaseOptions,
+  options: PropertyOptions,
 ): void {
   const stats = new CaseStats();
   afterAll(() => finishFile(name, stats));
@@ -362,14 +407,127 @@ export function describeProperty<C>(
     test(
       'every prop combination synthesizes nag-clean or is rejected with a PropValidationError',
       () => {
+        checkRunConfiguration(name);
         fc.assert(
           fc.property(cases, (c) => {
             checkCase(caseOf(c), stats);
           }),
           fcParams(),
         );
+        checkCoverage(name, stats, options);
       },
       PROPERTY_TIMEOUT_MS,
     );
   });
+}
+
+/** Runs of fewer cases are smoke runs (a generator being debugged): no coverage floor applies. */
+export const SMOKE_RUNS = 50;
+
+/**
+ * The share of the cases drawn from valid values that the oracle also finds valid, at least, in every
+ * property file: the others combine valid values into invalid props (a CIDR too small for the subnets of
+ * six AZs). The lowest measured (2026-12, FC_RUNS=300 FC_VALID_PERCENT=100 FC_NAG=none FC_VERBOSE=1) was
+ * KinesisPipeline's 0.44, whose object-lock and concurrency rules tie several props together.
+ */
+const VALID_DRAWS_KEPT = 0.4;
+
+/** A correct run falls below its floors less often than this. */
+const FLOOR_TAIL = 1e-6;
+
+/**
+ * The fewest valid cases a run of `runs` cases at `validPercent` must synthesize: the largest `k` such
+ * that fewer than `k` valid cases has a probability below {@link FLOOR_TAIL}, for a count with the mean
+ * `runs x validPercent x` {@link VALID_DRAWS_KEPT} (as a Poisson count, whose lower tail is wider than the
+ * binomial's: the floor errs low). A generator that produces (almost) no valid props fails it; a
+ * correct one practically never. 500 cases at 10% give 3 (of 20 expected at the least, 50 in most files);
+ * 5000 at 50%, 853.
+ */
+export function validFloor(runs: number, validPercent: number): number {
+  const mean = runs * (validPercent / 100) * VALID_DRAWS_KEPT;
+  if (mean <= 0) return 0;
+  // P(X < k) summed term by term, in logarithms (e^-mean underflows for large means).
+  let below = 0;
+  let logTerm = -mean;
+  for (let k = 0; ; k++) {
+    const next = below + Math.exp(logTerm);
+    if (next > FLOOR_TAIL) return k;
+    below = next;
+    logTerm += Math.log(mean / (k + 1));
+  }
+}
+
+/** The fewest valid cases the nag packs must have checked, under NAG_MODE, for a floor of valid cases. */
+export function nagFloor(valid: number): number {
+  if (NAG_MODE === 'all') return valid;
+  if (NAG_MODE === 'none') return 0;
+  return valid > 0 ? Math.max(1, Math.floor(valid / NAG_MODE)) : 0;
+}
+
+const ALLOW_NO_NAG = process.env.FC_ALLOW_NO_NAG === '1';
+/** FC_PATH replays one case (and its shrinks): too few for any floor. */
+const REPLAY = !!process.env.FC_PATH;
+
+/**
+ * Fails before a run that would not check a single valid case against the nag packs, unless
+ * FC_ALLOW_NO_NAG=1 says that is the point (timing the rejections alone, say).
+ */
+export function checkRunConfiguration(name: string): void {
+  if (ALLOW_NO_NAG || REPLAY || FC_RUNS < SMOKE_RUNS) return;
+  const why =
+    NAG_MODE === 'none'
+      ? 'FC_NAG=none: no valid case would run the nag packs'
+      : VALID_PERCENT === 0
+        ? 'FC_VALID_PERCENT=0: no case would be drawn from valid props, so (almost) none would synthesize or run the nag packs'
+        : undefined;
+  if (why) {
+    throw new Error(
+      `${name}: ${why}, and the property would pass having proved nothing about valid props (FC_RUNS=${FC_RUNS}). ` +
+        'Set FC_ALLOW_NO_NAG=1 if that is what you want.',
+    );
+  }
+}
+
+/**
+ * Fails a run that passed without testing what it claims: fewer valid cases synthesized and nag-checked
+ * than the floor for FC_RUNS and FC_VALID_PERCENT ({@link validFloor}, {@link nagFloor}), or, on a run with
+ * at least as many invalid cases as the default one (FC_RUNS=500 at 10% valid), a declared kind of
+ * violation ({@link PropertyOptions.rejects}) that no case was rejected for.
+ */
+export function checkCoverage(name: string, stats: CaseStats, options: PropertyOptions): void {
+  if (REPLAY) return;
+  const settings = `FC_RUNS=${FC_RUNS}, FC_VALID_PERCENT=${VALID_PERCENT}, FC_NAG=${NAG_MODE}`;
+  const problems: string[] = [];
+  const nagged = stats.counts['synthesized+nag'];
+  const valid = nagged + stats.counts.synthesized;
+  const validMin = validFloor(FC_RUNS, VALID_PERCENT);
+  const nagMin = ALLOW_NO_NAG && NAG_MODE === 'none' ? 0 : nagFloor(validMin);
+  if (valid < validMin) {
+    problems.push(
+      `only ${valid} valid case(s) synthesized, fewer than the ${validMin} a run of ${settings} must reach: ` +
+        'did a generator (or a fix-up after it) stop producing valid props?',
+    );
+  }
+  if (nagged < nagMin) {
+    problems.push(
+      `only ${nagged} valid case(s) ran the six nag packs, fewer than the ${nagMin} a run of ${settings} must reach`,
+    );
+  }
+  if (options.rejects.length === 0)
+    problems.push('the file declares no kind of violation its run must produce');
+  if (FC_RUNS * (100 - VALID_PERCENT) >= DEFAULT_RUNS * (100 - DEFAULT_VALID_PERCENT)) {
+    const missing = options.rejects.filter((k) => !stats.rejectedKinds.has(k));
+    if (missing.length > 0) {
+      const seen = [...stats.rejectedKinds.keys()].sort().join(', ');
+      problems.push(
+        `no case was rejected for ${missing.join(', ')}, which the file declares its run produces: ` +
+          `did a generator (or a fix-up after it) stop producing it? Rejected: ${seen}`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `${name}: the property passed without testing what it claims:\n- ${problems.join('\n- ')}`,
+    );
+  }
 }

@@ -8,7 +8,6 @@ import {
   DatabaseEngine,
   MultiAzDatabase,
   MultiAzDatabaseProps,
-  performanceInsightsSupported,
 } from '../../lib/multi-az-database/multi-az-database';
 import {
   badDuration,
@@ -25,7 +24,8 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import { describeProperty, expectRejected, importedAlarmTopic } from './harness';
+import { describeProperty, expectRejected, importedAlarmTopic, Violation } from './harness';
+import { showingValue } from './received';
 
 const HOUR = 3600;
 const DAY = 86400;
@@ -128,8 +128,24 @@ const badWindows: fc.Arbitrary<Windows> = fc.oneof(
     .map((d) => ({ preferredMaintenanceWindow: `${DAYS[d]}:03:15-${DAYS[d]}:04:15` })),
 );
 
+/**
+ * The instance classes RDS offers no Performance Insights on, copied by hand from the AWS documentation
+ * ("Amazon RDS DB engine, Region, and instance class support for Database Insights",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DatabaseInsights.Engines.html): RDS for MySQL
+ * (and MariaDB) not on db.t2.micro, db.t2.small, db.t3.micro, db.t3.small, db.t4g.micro or db.t4g.small;
+ * RDS for PostgreSQL on every class. Written out here, not asked of the construct, so that a mistake in
+ * its own table fails the property instead of agreeing with it.
+ */
+const NO_PERFORMANCE_INSIGHTS: Record<DatabaseEngine, readonly string[]> = {
+  [DatabaseEngine.MYSQL]: ['t2.micro', 't2.small', 't3.micro', 't3.small', 't4g.micro', 't4g.small'],
+  [DatabaseEngine.POSTGRESQL]: [],
+};
+const performanceInsightsOffered = (engine: DatabaseEngine, instanceType: ec2.InstanceType) =>
+  !NO_PERFORMANCE_INSIGHTS[engine].includes(instanceType.toString());
+
 const INSTANCE_TYPES = [
   't4g.micro',
+  't4g.small',
   't4g.medium',
   't3.micro',
   't3.small',
@@ -155,7 +171,7 @@ const engineArb: fc.Arbitrary<Engine> = fc
   )
   .map((e) => {
     // Performance Insights only where RDS supports it.
-    const supported = performanceInsightsSupported(
+    const supported = performanceInsightsOffered(
       e.engine ?? DatabaseEngine.POSTGRESQL,
       e.instanceType ?? INSTANCE_TYPES[0],
     );
@@ -183,8 +199,8 @@ const dbModel: Model<DbCase> = {
   ),
   engine: field(
     engineArb,
-    // Performance Insights on a MySQL micro/small class.
-    fc.constantFrom('t3.micro', 't3.small', 't4g.micro', 't4g.small').map((t) => ({
+    // Performance Insights on a MySQL class that has none.
+    fc.constantFrom(...NO_PERFORMANCE_INSIGHTS[DatabaseEngine.MYSQL]).map((t) => ({
       engine: DatabaseEngine.MYSQL,
       instanceType: new ec2.InstanceType(t),
       performanceInsights: true,
@@ -295,7 +311,7 @@ function violations(c: DbCase) {
   windowProblems(c.windows).forEach((prop) => o.check(false, prop));
   o.check(c.readReplicas === undefined || intOk(c.readReplicas, 0, 15), 'readReplicas');
   const e = c.engine;
-  const supported = performanceInsightsSupported(
+  const supported = performanceInsightsOffered(
     e.engine ?? DatabaseEngine.POSTGRESQL,
     e.instanceType ?? INSTANCE_TYPES[0],
   );
@@ -391,18 +407,72 @@ function nagShape(c: DbCase): string {
   ]);
 }
 
-describeProperty('MultiAzDatabase', caseArb, (c) => ({
-  violations: violations(c),
-  build: (stack) => new MultiAzDatabase(stack, 'Database', propsOf(stack, c)),
-  nagShape: nagShape(c),
-}));
+/**
+ * Builds the database, then fails (a plain Error, which the harness reports as a DEFECT) when an instance
+ * has Performance Insights on although RDS offers none on its class: the default (performanceInsights
+ * unset) follows the construct's own table, which only this check holds against the documented one.
+ */
+function buildChecked(stack: Stack, c: DbCase, expected: readonly Violation[]): void {
+  const props = propsOf(stack, c);
+  let db: MultiAzDatabase | undefined;
+  showingValue(() => (db = new MultiAzDatabase(stack, 'Database', props)), props, expected);
+  if (!db) return;
+  const engine = c.engine.engine ?? DatabaseEngine.POSTGRESQL;
+  for (const instance of db.node.findAll().filter((n) => n instanceof rds.CfnDBInstance)) {
+    const cfn = instance as rds.CfnDBInstance;
+    const instanceClass = stack.resolve(cfn.dbInstanceClass) as string;
+    const offered = performanceInsightsOffered(
+      engine,
+      new ec2.InstanceType(instanceClass.replace(/^db\./, '')),
+    );
+    if (stack.resolve(cfn.enablePerformanceInsights) === true && !offered) {
+      throw new Error(
+        `${cfn.node.path} turns Performance Insights on, which RDS for ${engine} does not offer on ${instanceClass}`,
+      );
+    }
+  }
+}
+
+/**
+ * The kinds of violation every default run rejects cases for, each at least 150 times in 5000 invalid
+ * cases (FC_VERBOSE=1 prints the counts): the run fails when one never comes up. Rarer ones are left out.
+ */
+const REJECTS = [
+  'backupRetention',
+  'connectionsAlarmThreshold',
+  'logRetention',
+  'maxAllocatedStorage',
+  'monitoringInterval',
+  'performanceInsights',
+  'preferredMaintenanceWindow',
+  'readReplicas',
+  'rotationInterval',
+  'vpc',
+  'vpcSubnets',
+];
+
+describeProperty(
+  'MultiAzDatabase',
+  caseArb,
+  (c) => {
+    const expected = violations(c);
+    return {
+      violations: expected,
+      build: (stack) => buildChecked(stack, c, expected),
+      nagShape: nagShape(c),
+    };
+  },
+  { rejects: REJECTS },
+);
 
 /** Counterexamples found by the property (or while writing its generators), each a DEFECT before its fix. */
 describe('MultiAzDatabase regressions', () => {
   const db =
     (props: Partial<MultiAzDatabaseProps>, vpc: VpcChoice = 'imported2Az') =>
-    (stack: Stack) =>
-      new MultiAzDatabase(stack, 'Database', { vpc: vpcOf(stack, vpc), ...props });
+    (stack: Stack) => {
+      const all: MultiAzDatabaseProps = { vpc: vpcOf(stack, vpc), ...props };
+      showingValue(() => new MultiAzDatabase(stack, 'Database', all), all, 'any');
+    };
 
   // Property seed -554806582: UnscopedValidationError "'86400001 millis' cannot be converted into a whole
   // number of hours" (the whole-days check itself called toHours()).

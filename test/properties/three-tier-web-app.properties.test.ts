@@ -286,11 +286,35 @@ function nagShape(c: WebCase): string {
   ]);
 }
 
-describeProperty('ThreeTierWebApp', caseArb, (c) => ({
-  violations: violations(c),
-  build: (stack) => new ThreeTierWebApp(stack, 'WebApp', propsOf(stack, c)),
-  nagShape: nagShape(c),
-}));
+/**
+ * The kinds of violation every default run rejects cases for, each at least 150 times in 5000 invalid
+ * cases (FC_VERBOSE=1 prints the counts): the run fails when one never comes up. Rarer ones are left out.
+ */
+const REJECTS = [
+  'appPort',
+  'databaseCheckPath',
+  'domainName',
+  'healthCheckGracePeriod',
+  'healthCheckPath',
+  'maxCapacity',
+  'minCapacity',
+  'removalPolicy',
+  'signalTimeout',
+  'targetCpuUtilizationPercent',
+  'targetRequestsPerMinute',
+  'vpc',
+];
+
+describeProperty(
+  'ThreeTierWebApp',
+  caseArb,
+  (c) => ({
+    violations: violations(c),
+    build: (stack) => new ThreeTierWebApp(stack, 'WebApp', propsOf(stack, c)),
+    nagShape: nagShape(c),
+  }),
+  { rejects: REJECTS },
+);
 
 /** Counterexamples found while writing the generators, each a DEFECT before its fix. */
 describe('ThreeTierWebApp regressions', () => {

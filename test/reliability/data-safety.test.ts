@@ -1,6 +1,8 @@
 // Data safety over the synthesized templates of both profiles (issue: reliability gates).
 // sandbox: nothing stateful survives `cdk destroy`; production: every data-holding resource survives it.
-import { ofType, refersTo, Resources, synthesizeApp } from './synthesized-app';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { ofType, refersTo, Resources, synthesizeApp, typesAbsent } from './synthesized-app';
 
 /** Stateful resource types and the deletion policy CloudFormation applies when none is written. */
 const STATEFUL: Record<string, string> = {
@@ -17,11 +19,68 @@ const STATEFUL: Record<string, string> = {
 };
 const KEPT = ['Retain', 'Snapshot', 'RetainExceptOnCreate'];
 
+/** Other resource types the checks read. */
+const T = {
+  bucket: 'AWS::S3::Bucket',
+  autoDelete: 'Custom::S3AutoDeleteObjects',
+  fn: 'AWS::Lambda::Function',
+  logGroup: 'AWS::Logs::LogGroup',
+  stage: 'AWS::ApiGateway::Stage',
+  db: 'AWS::RDS::DBInstance',
+} as const;
+
+/**
+ * Where each service records deletion protection, and the value that means on. The production check
+ * requires it on, so a misspelt property here fails there instead of passing the sandbox check.
+ */
+const PROTECTION: Record<string, (p: Record<string, unknown>) => boolean> = {
+  'AWS::RDS::DBInstance': (p) => p.DeletionProtection === true,
+  'AWS::DynamoDB::Table': (p) => p.DeletionProtectionEnabled === true,
+  'AWS::Cognito::UserPool': (p) => p.DeletionProtection === 'ACTIVE',
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': (p) =>
+    JSON.stringify(p.LoadBalancerAttributes ?? []).includes(
+      '{"Key":"deletion_protection.enabled","Value":"true"}',
+    ),
+};
+
+/**
+ * Listed types the app does not create in a profile: the check still covers them for the day it does.
+ * Spelt with aws-cdk-lib's own L1 constants, and asserted absent, so the list cannot hide a type.
+ */
+const NOT_IN_APP: Record<'sandbox' | 'production', string[]> = {
+  // No pattern uses Aurora yet.
+  production: [rds.CfnDBCluster.CFN_RESOURCE_TYPE_NAME],
+  // The sandbox profile has no AWS Backup plan, so no vault.
+  sandbox: [rds.CfnDBCluster.CFN_RESOURCE_TYPE_NAME, backup.CfnBackupVault.CFN_RESOURCE_TYPE_NAME],
+};
+
+/**
+ * Every listed type occurs in the profile's stacks, except those NOT_IN_APP lists; and those really do
+ * not occur (once the app creates one, it must leave NOT_IN_APP).
+ */
+function expectCoverage(
+  stacks: ReturnType<typeof synthesizeApp>,
+  profile: 'sandbox' | 'production',
+  types: string[],
+) {
+  const exempt = NOT_IN_APP[profile].filter((t) => types.includes(t)).sort();
+  expect(typesAbsent(stacks, types)).toEqual(exempt);
+}
+
 const policyOf = (resource: { Type: string; DeletionPolicy?: unknown }) =>
   (resource.DeletionPolicy as string | undefined) ?? STATEFUL[resource.Type];
 
 describe('sandbox: cdk destroy leaves nothing behind', () => {
   const stacks = synthesizeApp('sandbox');
+
+  test('every resource type the checks read occurs in the app (but those listed as not in it)', () => {
+    expectCoverage(stacks, 'sandbox', [
+      ...Object.keys(STATEFUL),
+      T.bucket,
+      T.autoDelete,
+      ...Object.keys(PROTECTION),
+    ]);
+  });
 
   test.each(stacks.map((s) => [s.stackId, s]))(
     '%s: no stateful resource is retained or snapshotted',
@@ -35,8 +94,8 @@ describe('sandbox: cdk destroy leaves nothing behind', () => {
 
   test.each(stacks.map((s) => [s.stackId, s]))('%s: every bucket empties itself on delete', (_, s) => {
     const r = s.template.Resources;
-    const autoDelete = ofType(r, 'Custom::S3AutoDeleteObjects').map((id) => r[id].Properties?.BucketName);
-    const missing = ofType(r, 'AWS::S3::Bucket').filter((b) => !autoDelete.some((ref) => refersTo(ref, b)));
+    const autoDelete = ofType(r, T.autoDelete).map((id) => r[id].Properties?.BucketName);
+    const missing = ofType(r, T.bucket).filter((b) => !autoDelete.some((ref) => refersTo(ref, b)));
     expect(missing).toEqual([]);
   });
 
@@ -45,6 +104,7 @@ describe('sandbox: cdk destroy leaves nothing behind', () => {
     const blocked = Object.entries(r)
       .filter(
         ([, res]) =>
+          PROTECTION[res.Type]?.(res.Properties ?? {}) ||
           res.Properties?.DeletionProtection === true ||
           res.Properties?.DeletionProtection === 'ACTIVE' ||
           res.Properties?.DeletionProtectionEnabled === true ||
@@ -67,13 +127,28 @@ describe('sandbox: cdk destroy leaves nothing behind', () => {
 describe('sandbox: nothing is created outside the stack that destroy would leave', () => {
   const stacks = synthesizeApp('sandbox');
   const deletedLogGroup = (r: Resources, value: unknown) =>
-    ofType(r, 'AWS::Logs::LogGroup').find((id) => refersTo(value, id) && policyOf(r[id]) === 'Delete');
+    ofType(r, T.logGroup).find((id) => refersTo(value, id) && policyOf(r[id]) === 'Delete');
+  const loggingStages = (r: Resources) =>
+    ofType(r, T.stage).filter((stage) =>
+      ((r[stage].Properties?.MethodSettings ?? []) as { LoggingLevel?: string }[]).some(
+        (m) => m.LoggingLevel && m.LoggingLevel !== 'OFF',
+      ),
+    );
+
+  test('every resource type the checks read occurs in the app, and so does each case they tell apart', () => {
+    expectCoverage(stacks, 'sandbox', [T.fn, T.logGroup, T.stage, T.db]);
+    const all = stacks.map((s) => s.template.Resources);
+    expect(all.flatMap(loggingStages)).not.toEqual([]);
+    expect(
+      all.flatMap((r) => ofType(r, T.db).filter((db) => r[db].Properties?.EnableCloudwatchLogsExports)),
+    ).not.toEqual([]);
+  });
 
   test.each(stacks.map((s) => [s.stackId, s]))(
     '%s: every Lambda function (the CDK helpers too) logs into a log group the stack deletes',
     (_, s) => {
       const r = s.template.Resources;
-      const orphans = ofType(r, 'AWS::Lambda::Function').filter((fn) => {
+      const orphans = ofType(r, T.fn).filter((fn) => {
         const logging = r[fn].Properties?.LoggingConfig as { LogGroup?: unknown } | undefined;
         return !deletedLogGroup(r, logging?.LogGroup);
       });
@@ -85,12 +160,10 @@ describe('sandbox: nothing is created outside the stack that destroy would leave
     '%s: every API stage with execution logging has its API-Gateway-Execution-Logs group in the stack',
     (_, s) => {
       const r = s.template.Resources;
-      const missing = ofType(r, 'AWS::ApiGateway::Stage').filter((stage) => {
-        const settings = (r[stage].Properties?.MethodSettings ?? []) as { LoggingLevel?: string }[];
-        if (!settings.some((m) => m.LoggingLevel && m.LoggingLevel !== 'OFF')) return false;
+      const missing = loggingStages(r).filter((stage) => {
         const api = JSON.stringify(r[stage].Properties?.RestApiId);
         const name = r[stage].Properties?.StageName as string;
-        const group = ofType(r, 'AWS::Logs::LogGroup').find((id) => {
+        const group = ofType(r, T.logGroup).find((id) => {
           const logGroupName = JSON.stringify(r[id].Properties?.LogGroupName ?? null);
           return (
             policyOf(r[id]) === 'Delete' &&
@@ -111,13 +184,13 @@ describe('sandbox: nothing is created outside the stack that destroy would leave
     '%s: RDS exports only into log groups of the stack, and no Enhanced Monitoring (RDSOSMetrics)',
     (_, s) => {
       const r = s.template.Resources;
-      const problems = ofType(r, 'AWS::RDS::DBInstance').flatMap((db) => {
+      const problems = ofType(r, T.db).flatMap((db) => {
         const p = r[db].Properties ?? {};
         const found: string[] = [];
         if (Number(p.MonitoringInterval ?? 0) > 0)
           found.push(`${db}: MonitoringInterval ${p.MonitoringInterval}`);
         for (const log of (p.EnableCloudwatchLogsExports ?? []) as string[]) {
-          const owned = ofType(r, 'AWS::Logs::LogGroup').some((id) => {
+          const owned = ofType(r, T.logGroup).some((id) => {
             const name = JSON.stringify(r[id].Properties?.LogGroupName ?? null);
             return (
               policyOf(r[id]) === 'Delete' && name.includes('/aws/rds/instance/') && name.endsWith(`/${log}"`)
@@ -158,7 +231,12 @@ describe('production: data is kept', () => {
     'AWS::KMS::Key',
     'AWS::Logs::LogGroup',
     'AWS::SecretsManager::Secret',
+    'AWS::Backup::BackupVault',
   ];
+
+  test('every resource type the checks read occurs in the app (but those listed as not in it)', () => {
+    expectCoverage(stacks, 'production', [...DATA, ...Object.keys(PROTECTION)]);
+  });
 
   test.each(stacks.map((s) => [s.stackId, s]))(
     '%s: every data-holding resource is retained or snapshotted',
@@ -178,23 +256,12 @@ describe('production: data is kept', () => {
     '%s: deletion protection is on where the service has it',
     (_, s) => {
       const r = s.template.Resources;
-      const unprotected = [
-        ...ofType(r, 'AWS::RDS::DBInstance')
-          .filter((id) => r[id].Properties?.SourceDBInstanceIdentifier === undefined)
-          .filter((id) => r[id].Properties?.DeletionProtection !== true),
-        ...ofType(r, 'AWS::DynamoDB::Table').filter(
-          (id) => r[id].Properties?.DeletionProtectionEnabled !== true,
-        ),
-        ...ofType(r, 'AWS::Cognito::UserPool').filter(
-          (id) => r[id].Properties?.DeletionProtection !== 'ACTIVE',
-        ),
-        ...ofType(r, 'AWS::ElasticLoadBalancingV2::LoadBalancer').filter(
-          (id) =>
-            !JSON.stringify(r[id].Properties?.LoadBalancerAttributes ?? []).includes(
-              '{"Key":"deletion_protection.enabled","Value":"true"}',
-            ),
-        ),
-      ];
+      // Read replicas are exempt, as in the retention check above: a replica is a copy of its source.
+      const unprotected = Object.entries(PROTECTION).flatMap(([type, on]) =>
+        ofType(r, type)
+          .filter((id) => !(type === T.db && r[id].Properties?.SourceDBInstanceIdentifier !== undefined))
+          .filter((id) => !on(r[id].Properties ?? {})),
+      );
       expect(unprotected).toEqual([]);
     },
   );

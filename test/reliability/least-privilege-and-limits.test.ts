@@ -1,6 +1,10 @@
 // Least privilege and CloudFormation limits over the synthesized templates of both profiles.
+import { CfnStack } from 'aws-cdk-lib';
 import { PROFILES } from '../../lib/core/profile';
-import { ofType, synthesizeApp } from './synthesized-app';
+import { ofType, synthesizeApp, typesAbsent } from './synthesized-app';
+
+/** The resource types whose policy documents the check reads (inline on a role, or a policy of its own). */
+const POLICY_TYPES = ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role'];
 
 interface Statement {
   Effect: string;
@@ -21,6 +25,17 @@ function statementsOf(resource: { Type: string; Properties?: Record<string, unkn
 
 describe.each(PROFILES)('%s profile', (profile) => {
   const stacks = synthesizeApp(profile);
+
+  test('each resource type the policy check reads occurs, and gives it Allow statements to read', () => {
+    expect(typesAbsent(stacks, POLICY_TYPES)).toEqual([]);
+    const allows = (type: string) =>
+      stacks.flatMap((s) =>
+        Object.values(s.template.Resources)
+          .filter((r) => r.Type === type)
+          .flatMap((r) => statementsOf(r).filter((st) => st.Effect === 'Allow' && st.Action !== undefined)),
+      );
+    expect(POLICY_TYPES.filter((t) => allows(t).length === 0)).toEqual([]);
+  });
 
   test.each(stacks.map((s) => [s.stackId, s]))(
     '%s: no IAM policy allows every action of a service',
@@ -45,6 +60,7 @@ describe.each(PROFILES)('%s profile', (profile) => {
     expect(Object.keys(t.Mappings ?? {}).length).toBeLessThanOrEqual(200);
     // 1 MB is the limit for a template uploaded through S3, which is how the CDK deploys.
     expect(JSON.stringify(t).length).toBeLessThan(1_000_000);
-    expect(ofType(s.template.Resources, 'AWS::CloudFormation::Stack')).toEqual([]);
+    // Spelt by aws-cdk-lib: a misspelt type would make this absence check pass on anything.
+    expect(ofType(s.template.Resources, CfnStack.CFN_RESOURCE_TYPE_NAME)).toEqual([]);
   });
 });

@@ -54,3 +54,28 @@ export function ofType(resources: Resources, type: string): string[] {
 export function refersTo(value: unknown, logicalId: string): boolean {
   return JSON.stringify(value ?? null).includes(`"${logicalId}"`);
 }
+
+/**
+ * The types among `types` that no stack holds. A check over a type the app does not have passes on an
+ * empty set, so a misspelt type, or one the app no longer creates, would leave the check proving nothing:
+ * each check file asserts this list is empty for the types it reads.
+ */
+export function typesAbsent(stacks: readonly SynthesizedStack[], types: Iterable<string>): string[] {
+  const present = new Set(stacks.flatMap((s) => Object.values(s.template.Resources).map((r) => r.Type)));
+  return [...new Set(types)].filter((t) => !present.has(t)).sort();
+}
+
+/**
+ * The logical id of the queue a dead-letter reference sends to: a `RedrivePolicy` (`deadLetterTargetArn`)
+ * or an on-failure destination (`Destination`) holding `{"Fn::GetAtt": [<an AWS::SQS::Queue of this
+ * template>, "Arn"]}`. Anything else (no reference, another attribute, another resource type, a queue
+ * that is not in the template) gives undefined.
+ */
+export function deadLetterQueueOf(r: Resources, reference: unknown): string | undefined {
+  const ref = reference as { deadLetterTargetArn?: unknown; Destination?: unknown } | undefined;
+  const arn = (ref?.deadLetterTargetArn ?? ref?.Destination) as { 'Fn::GetAtt'?: unknown } | undefined;
+  const getAtt = arn?.['Fn::GetAtt'];
+  if (!Array.isArray(getAtt) || getAtt.length !== 2 || getAtt[1] !== 'Arn') return undefined;
+  const [id] = getAtt as [unknown, string];
+  return typeof id === 'string' && r[id]?.Type === 'AWS::SQS::Queue' ? id : undefined;
+}

@@ -1,10 +1,12 @@
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as fc from 'fast-check';
+import { EncryptionKey } from '../../lib/core/encryption-key';
+import { PropValidationError } from '../../lib/core/errors';
 import {
   FanoutSubscriberProps,
   fanoutResourceCount,
@@ -22,7 +24,11 @@ function build(props: SnsSqsFanoutProps): { stack: Stack; fanout: SnsSqsFanout }
   return { stack, fanout: new SnsSqsFanout(stack, 'Fanout', props) };
 }
 
-/** Builds a fan-out with one subscriber and returns the error message (or undefined). */
+/**
+ * Builds a fan-out with one subscriber: undefined when it builds, the message when the construct rejects
+ * the props. Only a PropValidationError counts as a rejection: anything else (a TypeError, an aws-cdk-lib
+ * error) is a defect and fails the test that asked.
+ */
 function errorOf(
   sub: Partial<FanoutSubscriberProps>,
   top: Partial<SnsSqsFanoutProps> = {},
@@ -31,8 +37,30 @@ function errorOf(
     build({ subscribers: [{ name: 'A', ...sub }], ...top });
     return undefined;
   } catch (e) {
-    return (e as Error).message;
+    if (e instanceof PropValidationError) return e.message;
+    throw e;
   }
+}
+
+/** The resources of a template that belong to `scope` (found through the construct tree, not counted by the construct). */
+function resourcesUnder(stack: Stack, scope: SnsSqsFanout, template: Template): string[] {
+  const ids = new Set(
+    scope.node
+      .findAll()
+      .filter((c): c is CfnResource => c instanceof CfnResource)
+      .map((c) => stack.getLogicalId(c)),
+  );
+  return Object.keys(template.toJSON().Resources).filter((id) => ids.has(id));
+}
+
+/** Every alarm of the template notifies exactly `topicArn`, on alarm and on recovery; returns how many there are. */
+function expectEveryAlarmNotifies(template: Template, topicArn: unknown): number {
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+  for (const a of alarms) {
+    expect(a.Properties.AlarmActions).toEqual([topicArn]);
+    expect(a.Properties.OKActions).toEqual([topicArn]);
+  }
+  return alarms.length;
 }
 
 type Resources = Record<
@@ -255,7 +283,14 @@ describe('defaults (one plain subscriber, one with a Lambda consumer)', () => {
       VisibilityTimeout: 60,
       RedrivePolicy: { deadLetterTargetArn: arn(worker.deadLetterQueue), maxReceiveCount: 5 },
     });
-    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.anyValue() });
+    // The consumer logs under the fan-out's own log key, not the topic key or any other.
+    const logKey = (fanout.node.findChild('LogKey') as EncryptionKey).key;
+    const groups = Object.values(t.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(1);
+    for (const g of groups) {
+      expect(g.Properties.RetentionInDays).toBe(365);
+      expect(g.Properties.KmsKeyId).toEqual(stack.resolve(logKey.keyArn));
+    }
   });
 
   test('the consumer may receive, delete and extend visibility on its own queue only', () => {
@@ -288,10 +323,11 @@ describe('defaults (one plain subscriber, one with a Lambda consumer)', () => {
 describe('FIFO topic with a customer key for the queues', () => {
   let stack: Stack;
   let fanout: SnsSqsFanout;
+  let queueKey: kms.Key;
   let t: Template;
   beforeAll(() => {
     stack = new Stack(testApp(), 'Fifo');
-    const queueKey = new kms.Key(stack, 'QueueKey', { enableKeyRotation: true });
+    queueKey = new kms.Key(stack, 'QueueKey', { enableKeyRotation: true });
     fanout = new SnsSqsFanout(stack, 'Fanout', {
       fifo: true,
       contentBasedDeduplication: true,
@@ -322,21 +358,22 @@ describe('FIFO topic with a customer key for the queues', () => {
   });
 
   test('queues use the separate key (no SqsManagedSseEnabled) and SNS may use it for this topic only', () => {
-    for (const q of Object.values(t.findResources('AWS::SQS::Queue'))) {
-      expect(q.Properties.KmsMasterKeyId).toBeDefined();
+    const queues = Object.values(t.findResources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(6);
+    for (const q of queues) {
+      // Exactly the given key: each queue, both dead-letter queues included.
+      expect(q.Properties.KmsMasterKeyId).toEqual(stack.resolve(queueKey.keyArn));
       expect(q.Properties.SqsManagedSseEnabled).toBeUndefined();
     }
-    t.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Principal: { Service: 'sns.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            Condition: { ArnEquals: { 'aws:SourceArn': stack.resolve(fanout.topic.topicArn) } },
-          }),
-        ]),
-      },
-    });
+    const policy =
+      t.toJSON().Resources[stack.getLogicalId(queueKey.node.defaultChild as never)].Properties.KeyPolicy;
+    expect(policy.Statement).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Condition: { ArnEquals: { 'aws:SourceArn': stack.resolve(fanout.topic.topicArn) } },
+      }),
+    );
   });
 
   test('the FIFO DLQ may keep messages as long as its queue (FIFO resets the enqueue time)', () => {
@@ -409,12 +446,20 @@ describe('per-subscriber options', () => {
     });
   });
 
-  test('an existing alarm topic is used and no AlarmTopic is created', () => {
+  test('an existing alarm topic is used by every alarm and no AlarmTopic is created', () => {
     const stack = new Stack(testApp(), 'Shared');
     const alarmTopic = new sns.Topic(stack, 'Alarms');
-    const fanout = new SnsSqsFanout(stack, 'Fanout', { alarmTopic, subscribers: [{ name: 'A' }] });
+    const fanout = new SnsSqsFanout(stack, 'Fanout', {
+      alarmTopic,
+      subscribers: [{ name: 'A' }, { name: 'B', consumer: { entry: ENTRY } }],
+    });
     expect(fanout.alarmTopic).toBe(alarmTopic);
     expect(fanout.node.tryFindChild('AlarmTopic')).toBeUndefined();
+    const t = Template.fromStack(stack);
+    // Three alarms per subscriber and the consumer's Errors alarm, each notifying exactly the given topic.
+    expect(expectEveryAlarmNotifies(t, stack.resolve(alarmTopic.topicArn))).toBe(7);
+    // The fan-out's own topic and the given one: no other topic to notify.
+    t.resourceCountIs('AWS::SNS::Topic', 2);
   });
 
   test('grantPublish allows sns:Publish and the topic key', () => {
@@ -512,7 +557,11 @@ describe('validation', () => {
           retentionPeriod: Duration.seconds(q),
           deadLetterRetentionPeriod: Duration.seconds(d),
         });
-        expect(err === undefined).toBe(d > q);
+        if (d > q) expect(err).toBeUndefined();
+        else
+          expect(err).toMatch(
+            /^SnsSqsFanout: invalid subscribers\[0\]\.deadLetterRetentionPeriod: must be longer than the queue's retentionPeriod/,
+          );
       }),
       { numRuns: 25 },
     );
@@ -621,7 +670,20 @@ describe('validation', () => {
         name: `S${i}`,
         ...(consumer ? { consumer: { entry: ENTRY } } : {}),
       }));
-    expect(fanoutResourceCount({ subscribers: subs(49) })).toBeLessThanOrEqual(MAX_STACK_RESOURCES);
+    // Counted in the templates, not by the construct's own estimate: what one subscriber adds, with and
+    // without a consumer, and that the largest accepted fan-outs fit in a stack.
+    const count = (subscribers: FanoutSubscriberProps[]) => {
+      const { stack, fanout } = build({ subscribers });
+      return resourcesUnder(stack, fanout, Template.fromStack(stack)).length;
+    };
+    const perSubscriber = count(subs(2)) - count(subs(1));
+    const perSubscriberWithConsumer = count(subs(3, true)) - count(subs(2, true));
+    const largest = count(subs(49));
+    expect(largest).toBeLessThanOrEqual(MAX_STACK_RESOURCES);
+    expect(largest + perSubscriber).toBeGreaterThan(MAX_STACK_RESOURCES);
+    const largestWithConsumers = count(subs(30, true));
+    expect(largestWithConsumers).toBeLessThanOrEqual(MAX_STACK_RESOURCES);
+    expect(largestWithConsumers + perSubscriberWithConsumer).toBeGreaterThan(MAX_STACK_RESOURCES);
     expect(() => build({ subscribers: subs(50) })).toThrow(
       /invalid subscribers: 50 subscribers need 506 CloudFormation resources \(10 per subscriber, 6 more with a Lambda consumer.*at most 500 \(CloudFormation quota\)/,
     );

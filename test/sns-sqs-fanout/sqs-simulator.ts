@@ -46,22 +46,48 @@ interface Stored {
   visibleAt: number;
 }
 
+/** A queue's `RedrivePolicy` as CloudFormation writes it. */
+export interface RedrivePolicy {
+  readonly maxReceiveCount: number;
+  /** Whatever the template holds (a `Fn::GetAtt` of the DLQ's `Arn` in a synthesized stack). */
+  readonly deadLetterTargetArn: unknown;
+}
+
+/** The values the model runs with: read them from the synthesized queue and event source mapping. */
+export interface SimulatedQueueConfig {
+  /** The queue's `RedrivePolicy`. */
+  readonly redrivePolicy: RedrivePolicy;
+  /** The queue's `VisibilityTimeout`. */
+  readonly visibilityTimeoutSeconds: number;
+  /** The event source mapping's `BatchSize`. */
+  readonly batchSize: number;
+  /**
+   * Whether the mapping's `FunctionResponseTypes` holds `ReportBatchItemFailures`. Without it Lambda
+   * ignores the handler's `batchItemFailures`: a batch that returns is deleted whole.
+   */
+  readonly reportBatchItemFailures: boolean;
+}
+
 /**
- * A tiny model of one standard SQS queue with a redrive policy, driven like the Lambda event source
- * mapping drives it: receive a batch, call the handler, delete what it did not report, and let the
- * reported messages reappear after the visibility timeout. A message already received
- * `maxReceiveCount` times is moved to the dead-letter queue instead of being delivered again.
+ * A MODEL (not SQS itself: no SQS emulator speaks the current SDK's protocol, see TOOLCHAIN.md) of one
+ * standard SQS queue with a redrive policy, driven like the Lambda event source mapping drives it:
+ * receive a batch, call the handler, delete what it did not report (everything, when the mapping
+ * does not report batch item failures), and let the reported messages reappear after the visibility
+ * timeout. A message already received `maxReceiveCount` times is moved to the redrive target instead
+ * of being delivered again. Tests built on it prove what the handler does with each delivery under
+ * the template's settings; that SQS redrives this way is the model's assumption, not something tested.
  */
 export class SimulatedQueue {
+  /** Ids of the messages moved to the redrive target, in the order they were moved. */
   public readonly deadLetterQueue: string[] = [];
+  /** The redrive target those messages went to: the template's `deadLetterTargetArn`, as given. */
+  public readonly deadLetterTargetArn: unknown;
   private readonly messages: Stored[] = [];
   private now = 0;
 
-  constructor(
-    private readonly maxReceiveCount: number,
-    private readonly visibilityTimeoutSeconds: number,
-    private readonly batchSize = 10,
-  ) {}
+  constructor(private readonly config: SimulatedQueueConfig) {
+    this.deadLetterTargetArn = config.redrivePolicy.deadLetterTargetArn;
+  }
 
   send(id: string, body: string): void {
     this.messages.push({ id, body, receiveCount: 0, visibleAt: 0 });
@@ -73,10 +99,11 @@ export class SimulatedQueue {
 
   /** One poll of the event source mapping; returns false when nothing was visible. */
   async poll(handler: (e: SQSEvent) => Promise<SQSBatchResponse>): Promise<boolean> {
+    const { redrivePolicy, batchSize, visibilityTimeoutSeconds, reportBatchItemFailures } = this.config;
     const batch: Stored[] = [];
     for (const m of [...this.messages]) {
-      if (m.visibleAt > this.now || batch.length === this.batchSize) continue;
-      if (m.receiveCount >= this.maxReceiveCount) {
+      if (m.visibleAt > this.now || batch.length === batchSize) continue;
+      if (m.receiveCount >= redrivePolicy.maxReceiveCount) {
         this.messages.splice(this.messages.indexOf(m), 1);
         this.deadLetterQueue.push(m.id);
         continue;
@@ -88,9 +115,11 @@ export class SimulatedQueue {
     const response = await handler({
       Records: batch.map((m) => sqsRecord(m.id, m.body, { receiveCount: m.receiveCount })),
     });
-    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    const failed = new Set(
+      reportBatchItemFailures ? response.batchItemFailures.map((f) => f.itemIdentifier) : [],
+    );
     for (const m of batch) {
-      if (failed.has(m.id)) m.visibleAt = this.now + this.visibilityTimeoutSeconds;
+      if (failed.has(m.id)) m.visibleAt = this.now + visibilityTimeoutSeconds;
       else this.messages.splice(this.messages.indexOf(m), 1);
     }
     return true;
@@ -101,7 +130,7 @@ export class SimulatedQueue {
     let polls = 0;
     while (this.messages.length > 0 && polls < maxPolls) {
       polls++;
-      if (!(await this.poll(handler))) this.now += this.visibilityTimeoutSeconds;
+      if (!(await this.poll(handler))) this.now += this.config.visibilityTimeoutSeconds;
     }
     return polls;
   }
