@@ -1,5 +1,6 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as identitypool from 'aws-cdk-lib/aws-cognito-identitypool';
@@ -203,8 +204,13 @@ export interface CognitoProtectedApiProps {
    */
   readonly allowGuests?: boolean;
   /**
-   * Create the account-level role API Gateway uses to write execution logs (AWS::ApiGateway::Account).
-   * Execution logging fails at deploy time without it. Set false when the account already has one.
+   * Create the account-level role API Gateway writes CloudWatch logs through (AWS::ApiGateway::Account):
+   * execution and access logging fail at deploy time without one. API Gateway uses this one role for every
+   * REST API of the account and Region, and this construct's role may write (and read) only the execution
+   * log groups of REST APIs (`API-Gateway-Execution-Logs_*`) and this API's access-log group, not every log
+   * group of the account as the AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs would. So where other
+   * APIs of the account and Region log elsewhere (access logs of other REST APIs, WebSocket API execution
+   * logs under `/aws/apigateway/`), set false and keep the account's own role.
    * @default true
    */
   readonly cloudWatchRole?: boolean;
@@ -214,6 +220,15 @@ export interface CognitoProtectedApiProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly cloudWatchRoleRemovalPolicy?: RemovalPolicy;
+  /**
+   * Protect the table with an AWS Backup plan: daily backups kept 35 days and weekly ones kept 90 days, in
+   * a vault of the construct (NIST/HIPAA DynamoDBInBackupPlan). Point-in-time recovery alone is a copy kept
+   * by DynamoDB itself, for 35 days; the plan's recovery points live in a vault outside the table and can
+   * outlive it.
+   * @default - true when removalPolicy is RETAIN; false with DESTROY, because CloudFormation cannot delete
+   * a vault that holds recovery points, so a destroy would fail on it
+   */
+  readonly backupPlan?: boolean;
   /**
    * What happens to the user pool, table, keys and log groups (API access and execution logs, function
    * logs) when they leave the stack. The default keeps users and notes through a stack deletion; the
@@ -287,6 +302,10 @@ export class CognitoProtectedApi extends Construct {
   public readonly handler: lambda.Function;
   /** The per-user table (partition key `userId` = the caller's sub, sort key `noteId`). */
   public readonly table: dynamodb.Table;
+  /** The AWS Backup plan protecting the table, when `backupPlan` is on. */
+  public readonly backupPlan?: backup.BackupPlan;
+  /** The account-level role API Gateway logs through, when `cloudWatchRole` is on. */
+  public readonly cloudWatchRole?: iam.Role;
   /** The web ACL in front of the stage, when enabled. */
   public readonly webAcl?: wafv2.CfnWebACL;
   /** Key of the table and the log groups. */
@@ -433,16 +452,21 @@ export class CognitoProtectedApi extends Construct {
       removalPolicy,
     });
 
-    const pitr =
-      'Point-in-time recovery is on: any second of the last 35 days can be restored to a new table. An AWS Backup ' +
-      'plan adds copies kept longer (or in another account); add one with backup.BackupPlan when notes must outlive 35 days.';
-    acknowledge(
-      this.table,
-      ...['NIST.800.53.R4', 'NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
-        id: `${pack}-DynamoDBInBackupPlan`,
-        reason: pitr,
-      })),
-    );
+    if (props.backupPlan ?? removalPolicy === RemovalPolicy.RETAIN) {
+      this.backupPlan = this.createBackupPlan(removalPolicy);
+    } else {
+      const noPlan =
+        'No AWS Backup plan (backupPlan false, the sandbox profile): CloudFormation cannot delete a backup vault ' +
+        'that holds recovery points, so cdk destroy would fail on it. Point-in-time recovery is on: any second of ' +
+        'the last 35 days can be restored to a new table while the table exists. The production profile adds a plan.';
+      acknowledge(
+        this.table,
+        ...['NIST.800.53.R4', 'NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
+          id: `${pack}-DynamoDBInBackupPlan`,
+          reason: noPlan,
+        })),
+      );
+    }
 
     // ---- Backend function ------------------------------------------------------------------------
     this.handler = this.createFunction(props, allowedOrigins);
@@ -456,12 +480,9 @@ export class CognitoProtectedApi extends Construct {
     this.api = new apigateway.RestApi(this, 'Api', {
       description: `Per-user API of ${this.node.path}, Cognito-protected`,
       endpointTypes: [apigateway.EndpointType.REGIONAL],
-      cloudWatchRole: props.cloudWatchRole ?? true,
-      // The CDK refuses a removal policy for a role it does not create.
-      cloudWatchRoleRemovalPolicy:
-        (props.cloudWatchRole ?? true)
-          ? (props.cloudWatchRoleRemovalPolicy ?? RemovalPolicy.RETAIN)
-          : undefined,
+      // The construct writes the account-level logging role itself (createCloudWatchRole), with a policy
+      // narrower than the AWS managed one the CDK would attach.
+      cloudWatchRole: false,
       deployOptions: {
         stageName: STAGE_NAME,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
@@ -481,7 +502,12 @@ export class CognitoProtectedApi extends Construct {
         maxAge: Duration.hours(1),
       },
     });
-    this.configureCloudWatchRole();
+    if (props.cloudWatchRole ?? true) {
+      this.cloudWatchRole = this.createCloudWatchRole(
+        accessLogs,
+        props.cloudWatchRoleRemovalPolicy ?? RemovalPolicy.RETAIN,
+      );
+    }
     this.createExecutionLogGroup(retention, removalPolicy);
     this.addGatewayResponses(allowedOrigins);
 
@@ -553,6 +579,47 @@ export class CognitoProtectedApi extends Construct {
     }).key;
     allowCloudWatchLogs(key);
     return key;
+  }
+
+  /**
+   * An AWS Backup plan for the table, built as the multi-AZ database builds its own: daily and weekly
+   * rules into a vault encrypted with the construct's key, the vault kept like the table.
+   *
+   * AWS Backup needs a vault name (CloudFormation cannot generate one) and a name is taken as long as
+   * the vault exists: a vault kept by a destroy (RETAIN) would make the next deploy of the same stack
+   * fail with "already exists". So the name ends with the first part of the stack's id, which
+   * CloudFormation draws anew each time it creates the stack, and which stays put across updates.
+   */
+  private createBackupPlan(removalPolicy: RemovalPolicy): backup.BackupPlan {
+    const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+    const vault = new backup.BackupVault(this, 'BackupVault', {
+      // Vault names: 2-50 letters, digits, hyphens and underscores; 40 + '-' + 8 hex digits.
+      backupVaultName: Fn.join('-', [
+        Names.uniqueResourceName(this, { maxLength: 40 }),
+        Fn.select(0, Fn.split('-', stackUuid)),
+      ]),
+      encryptionKey: this.key,
+      removalPolicy,
+    });
+    const plan = new backup.BackupPlan(this, 'BackupPlan', {
+      // Named after the construct (the CDK would name every plan 'BackupPlan'); the plan goes with the stack.
+      backupPlanName: Names.uniqueResourceName(this, { maxLength: 50 }),
+      backupVault: vault,
+      backupPlanRules: [backup.BackupPlanRule.daily(), backup.BackupPlanRule.weekly()],
+    });
+    const selection = plan.addSelection('Selection', {
+      resources: [backup.BackupResource.fromDynamoDbTable(this.table)],
+    });
+    const role = selection.node.tryFindChild('Role');
+    if (role) {
+      acknowledge(role, {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+        reason:
+          'AWSBackupServiceRolePolicyForBackup is the policy AWS maintains for AWS Backup to back up supported ' +
+          'resources (here the DynamoDB table); AWS updates it as services change, which a copied policy would not follow.',
+      });
+    }
+    return plan;
   }
 
   private createIdentityPool(allowGuests: boolean): identitypool.IdentityPool {
@@ -697,15 +764,97 @@ export class CognitoProtectedApi extends Construct {
     this.api.deploymentStage.node.addDependency(executionLogs);
   }
 
-  private configureCloudWatchRole(): void {
-    const role = this.api.node.tryFindChild('CloudWatchRole');
-    if (!role) return;
-    acknowledge(role, {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason:
-        'API Gateway writes execution logs through one account-level role; AWS maintains this managed policy for ' +
-        'exactly that role (create and write log groups named API-Gateway-Execution-Logs_*), nothing else.',
+  /**
+   * The account-level role API Gateway writes CloudWatch logs through (AWS::ApiGateway::Account), with a
+   * policy of its own. The AWS managed AmazonAPIGatewayPushToCloudWatchLogs allows creating, describing,
+   * writing, reading and searching every log group of the account ("*"); this one keeps the same actions
+   * (the ones AWS documents for API Gateway logging) on the log groups API Gateway writes: the execution logs
+   * `API-Gateway-Execution-Logs_<api id>/<stage>` of every REST API of the account and Region (the role is
+   * theirs too) and this API's access logs.
+   *
+   * Ids and removal policy are the ones the CDK's own `cloudWatchRole` uses, so a stack deployed before
+   * keeps its role and account setting. Every REST API of the account and Region logs through the role,
+   * so by default it is kept when the stack goes.
+   */
+  private createCloudWatchRole(accessLogs: logs.ILogGroup, removalPolicy: RemovalPolicy): iam.Role {
+    const stack = Stack.of(this);
+    const logGroupArn = (name: string) =>
+      stack.formatArn({
+        service: 'logs',
+        resource: 'log-group',
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    // The trailing '*' also covers each group's log streams (':log-stream:<name>').
+    const executionLogs = logGroupArn('API-Gateway-Execution-Logs_*');
+    const everyLogGroup = logGroupArn('*');
+    const role = new iam.Role(this.api, 'CloudWatchRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      description: 'API Gateway writes the CloudWatch logs of the REST APIs of this account and Region',
+      // Inline: the policy lives and is kept exactly as long as the role (see the acknowledgment below).
+      inlinePolicies: {
+        Logs: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: [
+                'logs:CreateLogGroup',
+                'logs:CreateLogStream',
+                'logs:DescribeLogStreams',
+                'logs:PutLogEvents',
+                'logs:GetLogEvents',
+                'logs:FilterLogEvents',
+              ],
+              resources: [executionLogs],
+            }),
+            // The access-log group is the stack's (encrypted, with retention): no CreateLogGroup, so API
+            // Gateway cannot recreate it unencrypted if it is ever deleted.
+            new iam.PolicyStatement({
+              actions: [
+                'logs:CreateLogStream',
+                'logs:DescribeLogStreams',
+                'logs:PutLogEvents',
+                'logs:GetLogEvents',
+                'logs:FilterLogEvents',
+              ],
+              resources: [accessLogs.logGroupArn],
+            }),
+            new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: [everyLogGroup] }),
+          ],
+        }),
+      },
     });
+    role.applyRemovalPolicy(removalPolicy);
+    const account = new apigateway.CfnAccount(this.api, 'Account', { cloudWatchRoleArn: role.roleArn });
+    account.applyRemovalPolicy(removalPolicy);
+    account.node.addDependency(this.api.node.defaultChild!);
+    // The stage turns logging on, which API Gateway refuses until the account names a role.
+    this.api.deploymentStage.node.addDependency(account);
+
+    acknowledgeInlinePolicy(
+      role,
+      'The logging policy belongs to this one role and must live exactly as long as it: the role is kept when the ' +
+        'stack is deleted (every REST API of the account and Region logs through it), and an inline policy is kept ' +
+        'with it, where a separate managed policy would be one more resource to keep and could be detached alone.',
+    );
+    acknowledge(
+      role,
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:API-Gateway-Execution-Logs_*]',
+        reason:
+          'API Gateway names the execution log group of each stage API-Gateway-Execution-Logs_<api id>/<stage> and ' +
+          'writes those of every REST API of the account and Region through this one role, so the role must reach ' +
+          'each such group (and create the groups of APIs that have none); it reaches no other log group but this ' +
+          "API's access logs.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
+        reason:
+          'Only logs:DescribeLogGroups, which lists log group names and settings, never their events. CloudWatch ' +
+          "Logs authorizes it on the account's whole log-group space, whatever name prefix is asked for, so a " +
+          'narrower resource would refuse it.',
+      },
+    );
+    return role;
   }
 
   private acknowledgeApiFindings(enableWaf: boolean): void {

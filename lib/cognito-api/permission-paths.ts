@@ -7,13 +7,47 @@ import { PatternPermissions } from '../core/permission-paths';
  * CloudWatch alarms publishing to the alarm topic.
  */
 
-const LOG_READ =
-  "API Gateway's account-level logging role carries the AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs, " +
-  'which allows reading every log group of the account (logs:GetLogEvents, logs:FilterLogEvents on "*"). Only ' +
-  'API Gateway can assume the role.';
+const LOG_ACCESS =
+  "API Gateway's account-level logging role keeps the read actions AWS lists for API Gateway logging " +
+  '(logs:GetLogEvents, logs:FilterLogEvents) on the groups it writes: the execution logs of REST APIs ' +
+  "(API-Gateway-Execution-Logs_*) and this API's access logs, no other log group. Only API Gateway can assume the role.";
+
+const BACKUP_TABLE_KEY =
+  'Production only: AWS Backup backs the table up through DynamoDB, which uses the table key; the managed policy ' +
+  'AWSBackupServiceRolePolicyForBackup allows kms:Decrypt and kms:GenerateDataKey through DynamoDB only (kms:ViaService).';
+
+const BACKUP_OTHER_KEY =
+  'Production only: AWSBackupServiceRolePolicyForBackup allows kms:Decrypt and kms:GenerateDataKey on every key of ' +
+  'the account whose policy trusts the account, through DynamoDB only (kms:ViaService); this key encrypts no table ' +
+  'or backup, so DynamoDB never uses it and the grant reaches no data.';
+
+/** A log stream of a log group of the stack, by construct path. */
+const logStream = (group: string) =>
+  `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:\${${group}.Ref}:log-stream:any`;
 
 export const COGNITO_API_PERMISSIONS: PatternPermissions = {
   paths: [
+    {
+      why: "API Gateway writes the stage's execution logs through the account-level logging role",
+      caller: { role: 'NotesApi/Api/CloudWatchRole' },
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resource: logStream('NotesApi/ExecutionLogs'),
+      expect: 'allow',
+    },
+    {
+      why: "API Gateway writes the stage's access logs through the account-level logging role",
+      caller: { role: 'NotesApi/Api/CloudWatchRole' },
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resource: logStream('NotesApi/AccessLogs'),
+      expect: 'allow',
+    },
+    {
+      why: 'The logging role reaches no other log group: it neither reads nor writes the handler logs',
+      caller: { role: 'NotesApi/Api/CloudWatchRole' },
+      actions: ['logs:GetLogEvents', 'logs:PutLogEvents'],
+      resource: logStream('NotesApi/HandlerLogs'),
+      expect: 'deny',
+    },
     {
       why: 'Nobody calls the handler directly, around the API and its authorizer',
       caller: { anonymous: true },
@@ -42,10 +76,12 @@ export const COGNITO_API_PERMISSIONS: PatternPermissions = {
       'NotesApi/Key': 'DynamoDB encrypts the table with this key on behalf of the handler.',
     },
     'NotesApi/Api/CloudWatchRole': {
-      'NotesApi/HandlerLogs': LOG_READ,
-      'NotesApi/AccessLogs': LOG_READ,
-      'NotesApi/ExecutionLogs': LOG_READ,
-      'NotesApi/WebAclLogs': LOG_READ,
+      'NotesApi/AccessLogs': LOG_ACCESS,
+      'NotesApi/ExecutionLogs': LOG_ACCESS,
+    },
+    'NotesApi/BackupPlan/Selection/Role': {
+      'NotesApi/Key': BACKUP_TABLE_KEY,
+      'NotesApi/AlarmTopic/Key': BACKUP_OTHER_KEY,
     },
   },
 };

@@ -1,4 +1,11 @@
-import { CfnResource, CustomResourceProviderBase, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  CfnDeletionPolicy,
+  CfnResource,
+  CustomResourceProviderBase,
+  RemovalPolicy,
+  Stack,
+} from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { acknowledge, guardRule } from './acknowledge';
 
@@ -11,6 +18,15 @@ export interface CdkManagedFunctionLogsOptions {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly retention?: logs.RetentionDays;
+  /**
+   * Key the log groups are encrypted with. Its key policy must let CloudWatch Logs use it for these
+   * log groups (`allowCloudWatchLogs` in lib/core/service-grants.ts does).
+   * @default - with removalPolicy RETAIN, the key of the first log group of the stack that is already
+   * encrypted with a key the stack creates and keeps (RETAIN): a key CloudWatch Logs may already use,
+   * so nothing is added to any key policy and nothing to the bill. Otherwise none: CloudWatch Logs
+   * encrypts the groups with its own keys.
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -26,34 +42,67 @@ export interface CdkManagedFunctionLogsOptions {
  * stack is being deleted still logs into it. (The functions keep their AWS managed
  * AWSLambdaBasicExecutionRole, which may write to any log group.)
  *
+ * Groups the stack keeps (RETAIN) are encrypted with a customer managed key the stack already has for
+ * its logs (see `encryptionKey`); the function needs no permission on it, CloudWatch Logs uses the key
+ * itself. Groups deleted with the stack, or in a stack without such a key, keep CloudWatch Logs' own
+ * encryption, and the finding is acknowledged with that reason.
+ *
  * @returns the log groups created, one per provider
  */
 export function adoptCdkManagedFunctions(
   stack: Stack,
   options: CdkManagedFunctionLogsOptions,
 ): logs.LogGroup[] {
+  const retained = options.removalPolicy === RemovalPolicy.RETAIN;
+  const encryptionKey = options.encryptionKey ?? (retained ? keptLogsKeyOf(stack) : undefined);
   const groups = cdkManagedFunctionHandlers(stack).map(({ provider, handler }) => {
     const logGroup = new logs.LogGroup(provider, 'Logs', {
       retention: options.retention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: options.removalPolicy,
+      encryptionKey,
     });
     handler.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
-    const reason =
-      `Holds only the deployment-time logs of ${provider.node.id}, a function aws-cdk-lib writes (which ` +
-      'resources it changed, never data); CloudWatch Logs encrypts them at rest with its own keys, and a ' +
-      'customer managed key would add $1 a month to every stack for no data.';
-    acknowledge(
-      logGroup,
-      { id: 'NIST.800.53.R4-CloudWatchLogGroupEncrypted', reason },
-      { id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason },
-      { id: 'HIPAA.Security-CloudWatchLogGroupEncrypted', reason },
-      { id: 'PCI.DSS.321-CloudWatchLogGroupEncrypted', reason },
-      { id: guardRule('cloudwatch_log_group_encrypted_check'), reason },
-    );
+    if (!encryptionKey) {
+      const reason =
+        `Holds only the deployment-time logs of ${provider.node.id}, a function aws-cdk-lib writes (which ` +
+        'resources it changed, never their contents); CloudWatch Logs encrypts them at rest with its own keys. ' +
+        (retained
+          ? 'The stack has no customer managed key that already encrypts its log groups, and one for these logs alone ' +
+            'would add $1 a month for no data.'
+          : 'The group is deleted with the stack (removalPolicy DESTROY, the sandbox profile); a group a stack keeps ' +
+            'is encrypted with the customer managed key the stack already keeps for its logs, where it has one.');
+      acknowledge(
+        logGroup,
+        { id: 'NIST.800.53.R4-CloudWatchLogGroupEncrypted', reason },
+        { id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason },
+        { id: 'HIPAA.Security-CloudWatchLogGroupEncrypted', reason },
+        { id: 'PCI.DSS.321-CloudWatchLogGroupEncrypted', reason },
+        { id: guardRule('cloudwatch_log_group_encrypted_check'), reason },
+      );
+    }
     return logGroup;
   });
   acknowledgeCdkManagedFunctions(stack);
   return groups;
+}
+
+/**
+ * The key of the first log group of the stack (in construct order) encrypted with a key the stack
+ * creates and keeps (RETAIN): its policy already lets CloudWatch Logs use it (or that group could not be
+ * created), and it outlives a log group the stack keeps. The keys of this project admit every log group
+ * of the account (`allowCloudWatchLogs`); the permission proof (test/permissions/) checks, for each
+ * encrypted log group, that its key admits it.
+ */
+function keptLogsKeyOf(stack: Stack): kms.IKey | undefined {
+  const constructs = stack.node.findAll();
+  const keys = constructs.filter((c): c is kms.Key => c instanceof kms.Key && Stack.of(c) === stack);
+  for (const group of constructs) {
+    if (!(group instanceof logs.CfnLogGroup) || group.kmsKeyId === undefined) continue;
+    const key = keys.find((k) => k.keyArn === group.kmsKeyId);
+    const cfnKey = key?.node.defaultChild as kms.CfnKey | undefined;
+    if (key && cfnKey?.cfnOptions.deletionPolicy === CfnDeletionPolicy.RETAIN) return key;
+  }
+  return undefined;
 }
 
 /** The Lambda function resource of every CDK custom-resource provider in the stack. */

@@ -24,8 +24,20 @@ export function acknowledgeGrantPolicy(role: IConstruct, what: string): void {
   acknowledgeInlinePolicy(policy, reason);
 }
 
-/** The consumer function: outside a VPC, no function-level DLQ, no reserved concurrency. */
-export function acknowledgeConsumer(fn: lambda.Function, role: iam.Role): void {
+/** How the consumer's concurrency is set, which decides whether and why LambdaConcurrency is acknowledged. */
+export interface ConsumerConcurrency {
+  /** `reservedConcurrentExecutions` was given: the rule holds and nothing is acknowledged. */
+  readonly reserved: boolean;
+  /** The stream is ON_DEMAND, whose shard count (and so the consumer's concurrency) grows with traffic. */
+  readonly onDemand: boolean;
+}
+
+/** The consumer function: outside a VPC, no function-level DLQ, and (unless reserved) no reserved concurrency. */
+export function acknowledgeConsumer(
+  fn: lambda.Function,
+  role: iam.Role,
+  concurrency: ConsumerConcurrency,
+): void {
   const outsideVpc =
     'The consumer only reads from Kinesis and writes logs and traces, all AWS APIs; inside a VPC it would need a ' +
     'NAT gateway or interface endpoints (hourly cost) and there is no private resource for it to reach.';
@@ -33,12 +45,22 @@ export function acknowledgeConsumer(fn: lambda.Function, role: iam.Role): void {
     'A function DeadLetterConfig only catches asynchronous invocations; Kinesis invokes the function ' +
     'synchronously through the event source mapping, whose on-failure destination (the SQS OnFailureQueue) keeps ' +
     'every batch it gives up on.';
-  const noReserved =
-    'A Kinesis consumer never runs more copies than shards x parallelizationFactor, which already bounds it; ' +
-    'reserved concurrency would also fail to deploy in new accounts whose concurrency quota is 10.';
   acknowledgeOutsideVpc(fn, outsideVpc);
   acknowledgeNoFunctionDlq(fn, noDlq);
-  acknowledgeNoReservedConcurrency(fn, noReserved);
+  if (!concurrency.reserved) {
+    const bound = concurrency.onDemand
+      ? 'The stream is ON_DEMAND and adds shards as traffic grows, so nothing here bounds the consumer, which ' +
+        'runs one batch per shard and parallelization slot: set reservedConcurrentExecutions to cap it (the ' +
+        'production profile does).'
+      : 'The consumer still runs at most shardCount x parallelizationFactor batches at once, a number this ' +
+        'template fixes (the stream is PROVISIONED); the production profile reserves concurrency.';
+    acknowledgeNoReservedConcurrency(
+      fn,
+      'No concurrency is reserved (reservedConcurrentExecutions is not set, as in the sandbox profile): Lambda ' +
+        'keeps a minimum of unreserved concurrency, so in a new account whose concurrency quota is 10 any ' +
+        `reservation fails to deploy. ${bound}`,
+    );
+  }
   const policy = role.node.tryFindChild('DefaultPolicy');
   if (policy) acknowledgeXrayWildcard(policy);
   acknowledgeGrantPolicy(

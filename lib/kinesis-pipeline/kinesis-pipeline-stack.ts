@@ -49,6 +49,8 @@ function sandboxProps(): KinesisPipelineProps {
     retentionPeriod: Duration.hours(24),
     // A short buffer so a learner sees objects in S3 about a minute after putting records.
     bufferingInterval: Duration.seconds(60),
+    // No reserved concurrency (a new account's quota of 10 allows no reservation; one shard x 1 slot bounds
+    // the consumer) and no Object Lock retention (locked objects would stop `cdk destroy` emptying the bucket).
     removalPolicy: RemovalPolicy.DESTROY,
   };
 }
@@ -60,6 +62,14 @@ function productionProps(): KinesisPipelineProps {
     retentionPeriod: Duration.days(7),
     maxRecordAge: Duration.hours(6),
     parallelizationFactor: 2,
+    // The on-demand stream starts with the capacity of 4 shards (4 MB/s in, 001 L4427), 8 concurrent batches
+    // at 2 per shard; 20 lets it grow to 10 shards before batches wait (the consumerIteratorAge alarm then
+    // tells), and no traffic spike can take more of the account's concurrency (002 L1413-1432).
+    reservedConcurrentExecutions: 20,
+    // No Object Lock default retention (objectLockRetention), though the lake holds the only copy after the
+    // 7 days above: S3 then requires a Content-MD5 or checksum header on every upload, and whether Firehose
+    // sends one is not documented. A demo that may silently stop delivering is worse than one without the
+    // lock; see the README, "Data protection".
     removalPolicy: RemovalPolicy.RETAIN,
   };
 }

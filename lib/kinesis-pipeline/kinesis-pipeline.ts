@@ -15,7 +15,7 @@ import { acknowledge } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
 import { allowCloudWatchLogs } from '../core/service-grants';
-import { SecureBucket } from '../core/secure-bucket';
+import { BucketReplication, SecureBucket } from '../core/secure-bucket';
 import { ClickstreamQueryLayer } from './query-layer';
 import {
   PropValidationError,
@@ -126,6 +126,18 @@ export interface KinesisPipelineProps {
    * @default Duration.seconds(30)
    */
   readonly consumerTimeout?: Duration;
+  /**
+   * Concurrent executions reserved for (and capping) the consumer function, 1-1,000. The event source
+   * mapping runs one batch per shard and parallelization slot at a time, so an ON_DEMAND stream's consumer
+   * grows with the shards the stream adds; the cap keeps a traffic spike from taking the account's Lambda
+   * concurrency (1,000 by default) from other functions, and guarantees the consumer that much
+   * (002 L1413-1432). At the cap, batches wait: the consumerIteratorAge alarm reports the delay. For a
+   * PROVISIONED stream it must be at least shardCount x parallelizationFactor. Leave it unset in an
+   * account that cannot spare a reservation: Lambda keeps a minimum unreserved, so a new account whose
+   * quota is 10 cannot reserve any.
+   * @default - none reserved
+   */
+  readonly reservedConcurrentExecutions?: number;
 
   // ---- Firehose to S3 ----
   /**
@@ -177,6 +189,23 @@ export interface KinesisPipelineProps {
    * @default - a new AccessLogBucket (lib/core), SSE-S3: server access logging cannot write to SSE-KMS buckets
    */
   readonly accessLogsBucket?: s3.IBucket;
+  /**
+   * Lock every new object version of the data lake in Object Lock GOVERNANCE mode for this long: S3 applies
+   * it itself (Firehose sets no retention and is denied s3:PutObjectRetention), and until it ends no one
+   * without s3:BypassGovernanceRetention can delete the version, nor can a lifecycle rule. Whole days,
+   * 1 day up to `expireAfter` (so objects still expire on schedule). Query results under `athena-results/`
+   * are locked too and stay until their lock ends. Not with removalPolicy DESTROY: a locked bucket cannot
+   * be emptied on destroy.
+   * @default - no default retention (Object Lock enabled, nothing locked)
+   */
+  readonly objectLockRetention?: Duration;
+  /**
+   * Replicate the data lake to another bucket (S3 Replication), e.g. one a disaster-recovery stack
+   * creates in a second Region. The stream keeps records only for `retentionPeriod`; after that the data
+   * lake is the only copy, so without a replica the loss of the Region or the bucket loses the history.
+   * @default - no replica (the compliance report says what that leaves uncovered)
+   */
+  readonly replicationDestination?: BucketReplication;
 
   // ---- Lifecycle and operations ----
   /**
@@ -341,6 +370,7 @@ export class KinesisPipeline extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: p.consumerMemorySize,
       timeout: p.consumerTimeout,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       role,
@@ -369,17 +399,26 @@ export class KinesisPipeline extends Construct {
       eventSource = new sources.KinesisEventSource(this.stream, esmProps);
     }
     this.consumer.addEventSource(eventSource);
-    acknowledgeConsumer(this.consumer, role);
+    acknowledgeConsumer(this.consumer, role, {
+      reserved: props.reservedConcurrentExecutions !== undefined,
+      onDemand: p.streamMode === kinesis.StreamMode.ON_DEMAND,
+    });
     this.eventSourceMappingId = eventSource.eventSourceMappingId;
 
     // ---- Data lake ----
     // SecureBucket (lib/core): SSE-KMS with S3 Bucket Keys (fewer KMS requests, 003 L244-249), TLS only,
-    // public access blocked, versioned, Object Lock available, server access logs to an SSE-S3 log bucket
-    // (granted by bucket policy, not the LOG_DELIVERY_WRITE ACL: E3045), S3 events to EventBridge.
+    // public access blocked, versioned, Object Lock available (with a default retention when asked),
+    // server access logs to an SSE-S3 log bucket (granted by bucket policy, not the LOG_DELIVERY_WRITE ACL:
+    // E3045), S3 events to EventBridge, replicated when a destination is given.
     const lake = new SecureBucket(this, 'Bucket', {
       encryptionKey: this.dataKey,
       serverAccessLogsBucket: props.accessLogsBucket,
       removalPolicy,
+      objectLockDefaultRetention: p.objectLockRetention
+        ? s3.ObjectLockRetention.governance(p.objectLockRetention)
+        : undefined,
+      replication: props.replicationDestination,
+      whyNoReplication: props.replicationDestination ? undefined : whyNoReplication(p),
       lifecycleRules: [
         {
           id: 'TierThenExpire',
@@ -395,9 +434,6 @@ export class KinesisPipeline extends Construct {
         // Athena query results are only needed while someone reads them.
         { id: 'ExpireQueryResults', prefix: ATHENA_RESULTS_PREFIX, expiration: Duration.days(7) },
       ],
-      whyNoReplication:
-        'The data lake is a copy of the stream, kept in three AZs by S3; a second-Region replica needs a bucket ' +
-        'in another Region, which one env-agnostic stack cannot create. Add one in a DR stack if the RPO needs it.',
     });
     this.bucket = lake.bucket;
     this.accessLogsBucket = lake.serverAccessLogsBucket;
@@ -542,6 +578,7 @@ interface ResolvedProps {
   readonly infrequentAccessAfter: Duration;
   readonly glacierAfter: Duration;
   readonly expireAfter: Duration;
+  readonly objectLockRetention?: Duration;
   /** The fixed part of dataOutputPrefix before the partitions, when the query layer is built. */
   readonly queryDataPrefix?: string;
   readonly queryScanLimit: Size;
@@ -634,6 +671,7 @@ function validate(props: KinesisPipelineProps): ResolvedProps {
     because: 'the Lambda limit',
   });
   validateWholeDuration(NAME, 'consumerTimeout', consumerTimeout, 'seconds');
+  validateReservedConcurrency(props, streamMode, shardCount, parallelizationFactor);
 
   const bufferingInterval = props.bufferingInterval ?? Duration.seconds(300);
   validateDuration(NAME, 'bufferingInterval', bufferingInterval, Duration.seconds(0), Duration.seconds(900), {
@@ -687,6 +725,8 @@ function validate(props: KinesisPipelineProps): ResolvedProps {
       `must be later than glacierAfter (${glacierAfter.toHumanString()}); received ${expireAfter.toHumanString()}.`,
     );
   }
+
+  validateObjectLockRetention(props, expireAfter);
 
   const dataOutputPrefix = props.dataOutputPrefix ?? DEFAULT_DATA_PREFIX;
   const errorOutputPrefix = props.errorOutputPrefix ?? DEFAULT_ERROR_PREFIX;
@@ -773,7 +813,84 @@ function validate(props: KinesisPipelineProps): ResolvedProps {
     infrequentAccessAfter,
     glacierAfter,
     expireAfter,
+    objectLockRetention: props.objectLockRetention,
   };
+}
+
+function validateReservedConcurrency(
+  props: KinesisPipelineProps,
+  streamMode: kinesis.StreamMode,
+  shardCount: number,
+  parallelizationFactor: number,
+): void {
+  const reserved = props.reservedConcurrentExecutions;
+  validateInteger(NAME, 'reservedConcurrentExecutions', reserved, 1, 1000, '', {
+    because: 'the default Lambda account concurrency is 1,000 (002 L1432); 0 would stop the consumer',
+  });
+  if (
+    reserved === undefined ||
+    Token.isUnresolved(reserved) ||
+    streamMode !== kinesis.StreamMode.PROVISIONED ||
+    Token.isUnresolved(shardCount) ||
+    Token.isUnresolved(parallelizationFactor)
+  ) {
+    return;
+  }
+  const slots = shardCount * parallelizationFactor;
+  if (reserved < slots) {
+    throw new PropValidationError(
+      NAME,
+      'reservedConcurrentExecutions',
+      `must be at least shardCount x parallelizationFactor (${shardCount} x ${parallelizationFactor} = ${slots}) for a ` +
+        `PROVISIONED stream; received ${reserved} (the event source mapping runs one batch per shard and slot at ` +
+        'a time; with fewer executions some shards would always wait).',
+    );
+  }
+}
+
+function validateObjectLockRetention(props: KinesisPipelineProps, expireAfter: Duration): void {
+  const retention = props.objectLockRetention;
+  if (retention === undefined) return;
+  validateDuration(NAME, 'objectLockRetention', retention, Duration.days(1), Duration.days(36500), {
+    because: 'S3 Object Lock default retention is 1 day to 100 years',
+  });
+  validateWholeDuration(NAME, 'objectLockRetention', retention, 'days');
+  if (!retention.isUnresolved() && retention.toDays() > expireAfter.toDays()) {
+    throw new PropValidationError(
+      NAME,
+      'objectLockRetention',
+      `must not exceed expireAfter (${expireAfter.toHumanString()}); received ${retention.toHumanString()} ` +
+        '(a lifecycle rule cannot delete a locked version, so objects would outlive their expiry).',
+    );
+  }
+  if (props.removalPolicy === RemovalPolicy.DESTROY) {
+    throw new PropValidationError(
+      NAME,
+      'objectLockRetention',
+      `must not be set with removalPolicy DESTROY; received ${retention.toHumanString()} (locked versions cannot ` +
+        'be deleted, so the bucket could not be emptied and the stack could not be destroyed).',
+    );
+  }
+}
+
+/**
+ * The acknowledgment of the NIST/HIPAA/PCI replication rules when no replica exists: what is lost, and
+ * why that is accepted. Built from the props, so it stays true for the profile that built it.
+ */
+function whyNoReplication(p: ResolvedProps): string {
+  const protection = p.objectLockRetention
+    ? `each object version is locked (Object Lock, GOVERNANCE) for ${p.objectLockRetention.toHumanString()}, so ` +
+      'in that time no one without s3:BypassGovernanceRetention can delete it for good'
+    : 'versioning keeps a deleted or overwritten version 30 days, though anyone allowed s3:DeleteObjectVersion ' +
+      'can remove it for good';
+  return (
+    'No replica of the data lake exists (replicationDestination is not set). The stream keeps each record ' +
+    `only ${p.retentionPeriod.toHumanString()}; after that this bucket holds the only copy until it expires ` +
+    `after ${p.expireAfter.toHumanString()}. S3 keeps it in at least three Availability Zones of one Region, and ` +
+    `${protection}; losing the Region, or the bucket as a whole, loses that history. Accepted because a ` +
+    'replica needs a bucket in a second Region, which this env-agnostic stack cannot create: a disaster-recovery ' +
+    'stack can create one and pass it as replicationDestination when the recovery point objective needs it.'
+  );
 }
 
 /**

@@ -26,6 +26,16 @@ export const KINESIS_PIPELINE_PERMISSIONS: PatternPermissions = {
       expect: 'deny',
     },
     {
+      why:
+        'Firehose writes objects into the Object Lock bucket although it may not set a retention: S3 gives each new ' +
+        "version the bucket's default retention (production: GOVERNANCE, 365 days) itself, with s3:PutObject only",
+      caller: { role: 'Clickstream/DeliveryStream/S3 Destination Role' },
+      actions: ['s3:PutObject'],
+      resource: OBJECT,
+      expect: 'allow',
+      profiles: ['production'],
+    },
+    {
       why: 'Writes to the data lake without TLS are refused (bucket policy enforceSSL)',
       caller: { role: 'Clickstream/DeliveryStream/S3 Destination Role' },
       actions: ['s3:PutObject'],

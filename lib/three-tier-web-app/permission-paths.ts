@@ -1,4 +1,4 @@
-import { PatternPermissions } from '../core/permission-paths';
+import { AWS_BACKUP_KEY_ACCESS, PatternPermissions } from '../core/permission-paths';
 import { METRIC_NAMESPACE } from './three-tier-web-app';
 
 /*
@@ -7,11 +7,6 @@ import { METRIC_NAMESPACE } from './three-tier-web-app';
  * Balancing writing access logs, VPC Flow Logs writing its log group, CloudWatch Logs using the flow-log,
  * storage and WAF log keys, CloudWatch alarms publishing to the alarm topic.
  */
-
-const BACKUP_KEY_ACCESS =
-  "AWS Backup's managed policy AWSBackupServiceRolePolicyForBackup allows kms:Decrypt and kms:GenerateDataKey on " +
-  'every key of the account whose policy trusts the account, through DynamoDB only (kms:ViaService, for ' +
-  'DynamoDB backups); this stack has no table, so the grant reaches no data.';
 
 export const THREE_TIER_WEB_APP_PERMISSIONS: PatternPermissions = {
   paths: [
@@ -70,11 +65,11 @@ export const THREE_TIER_WEB_APP_PERMISSIONS: PatternPermissions = {
       'WebApp/Database/SecretKey': 'It decrypts them through Secrets Manager (kms:ViaService).',
     },
     'WebApp/Database/BackupPlan/Selection/Role': {
-      'Network/FlowLogKey': BACKUP_KEY_ACCESS,
-      'WebApp/AlarmTopic/Key': BACKUP_KEY_ACCESS,
-      'WebApp/Database/StorageKey': BACKUP_KEY_ACCESS,
-      'WebApp/Database/SecretKey': BACKUP_KEY_ACCESS,
-      'WebApp/WebAclLogKey': BACKUP_KEY_ACCESS,
+      'Network/FlowLogKey': AWS_BACKUP_KEY_ACCESS,
+      'WebApp/AlarmTopic/Key': AWS_BACKUP_KEY_ACCESS,
+      'WebApp/Database/StorageKey': AWS_BACKUP_KEY_ACCESS,
+      'WebApp/Database/SecretKey': AWS_BACKUP_KEY_ACCESS,
+      'WebApp/WebAclLogKey': AWS_BACKUP_KEY_ACCESS,
     },
     'Custom::S3AutoDeleteObjectsCustomResourceProvider/Role': {
       'WebApp/AccessLogs': 'Sandbox only: empties the access-log bucket when the stack is destroyed.',

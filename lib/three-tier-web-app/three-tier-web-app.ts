@@ -393,7 +393,35 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
     this.instanceRole = new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: 'App-tier instances: Session Manager and reading the database secret, nothing else',
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    // Session Manager alone (004 L1001-1003): the five actions AWS documents as the minimum an instance
+    // needs, instead of the AWS managed AmazonSSMManagedInstanceCore, whose ssm:GetParameter(s) on "*"
+    // would let a compromised internet-facing instance read every parameter of the Region (and which adds
+    // documents, associations, inventory and patching the app does not use). Nothing on the instance
+    // reads a parameter: the image id is resolved by CloudFormation at deploy time.
+    const sessionManager = new iam.ManagedPolicy(this, 'SessionManagerPolicy', {
+      description:
+        'Session Manager: the SSM Agent registers the instance and opens session channels, nothing else',
+      roles: [this.instanceRole],
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'ssm:UpdateInstanceInformation',
+            'ssmmessages:CreateControlChannel',
+            'ssmmessages:CreateDataChannel',
+            'ssmmessages:OpenControlChannel',
+            'ssmmessages:OpenDataChannel',
+          ],
+          resources: ['*'],
+        }),
+      ],
+    });
+    acknowledge(sessionManager, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The ssmmessages actions (the Session Manager channels) support no resource type, only "*", and ' +
+        'ssm:UpdateInstanceInformation is the agent registering its own instance; AWS documents these five ' +
+        'actions on "*" as the minimal instance policy for Session Manager. They read no parameter, document or data.',
     });
     // A customer-managed policy rather than the inline one grants would write (NIST/HIPAA/PCI
     // IAMNoInlinePolicy): read this one secret and signal this stack, nothing else. The launch template
@@ -489,8 +517,9 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       groupMetrics: [autoscaling.GroupMetrics.all()],
       notifications: [{ topic: alarmTopic }],
     });
-    // Instances read the secret and signal as soon as they boot: the policy must be attached first.
-    this.autoScalingGroup.node.addDependency(readSecret);
+    // Instances read the secret, signal and register with Session Manager as soon as they boot: the
+    // policies must be attached first.
+    this.autoScalingGroup.node.addDependency(readSecret, sessionManager);
     this.targetGroup.addTarget(this.autoScalingGroup);
     this.connections.allowTo(this.autoScalingGroup, ec2.Port.tcp(appPort), 'Load balancer to the app port');
     this.database.connections.allowDefaultPortFrom(this.autoScalingGroup, 'App tier to the database');
@@ -756,12 +785,6 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       reason:
         'The load balancer is the public entry of a website: its group must accept HTTP/HTTPS from any address. ' +
         'The app and database groups accept only the group in front of them.',
-    });
-    acknowledge(this.instanceRole, {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
-      reason:
-        'AmazonSSMManagedInstanceCore is the policy AWS maintains for the Systems Manager agent (Session Manager ' +
-        'replaces SSH and bastions); AWS updates it when the agent needs new actions, which a copy would miss.',
     });
     acknowledge(this.autoScalingGroup, {
       id: guardRule('autoscaling_multiple_az_check'),

@@ -229,8 +229,12 @@ describe('REST API', () => {
     });
     const format = JSON.parse((stage.Properties.AccessLogSetting as { Format: string }).Format);
     expect(format).toHaveProperty('requestId');
-    for (const [, lg] of resources(t, 'AWS::Logs::LogGroup')) {
-      expect(lg.Properties.KmsKeyId).toBeDefined();
+    // Every log group of the stack under the API's own key, not merely some key.
+    const stack = stacks.sandbox;
+    const logGroups = resources(t, 'AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThan(0);
+    for (const [, lg] of logGroups) {
+      expect(lg.Properties.KmsKeyId).toEqual(stack.resolve(stack.notesApi.key.keyArn));
       expect(lg.Properties.RetentionInDays).toBe(365);
     }
   });
@@ -419,6 +423,155 @@ describe('alarms', () => {
       expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(a.OKActions).toEqual([{ Ref: topicId }]);
     }
+  });
+});
+
+describe('account-level logging role', () => {
+  type Statement = { Action: string | string[]; Resource: unknown };
+  const logGroupArn = (name: string) => ({
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':logs:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:log-group:${name}`,
+      ],
+    ],
+  });
+
+  test.each(['sandbox', 'production'] as const)(
+    '%s: no AWS managed policy; writes and reads only REST API execution logs and this access-log group',
+    (profile) => {
+      const t = templates[profile];
+      const [[, role]] = resources(t, 'AWS::IAM::Role').filter(([id]) => id.includes('CloudWatchRole'));
+      // AmazonAPIGatewayPushToCloudWatchLogs allows these actions on every log group of the account.
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const [accessLogsId] = resources(t, 'AWS::Logs::LogGroup')
+        .map(([id]) => id)
+        .filter((id) => id.includes('AccessLogs'));
+      const policies = role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[];
+      expect(policies).toHaveLength(1);
+      expect(policies[0].PolicyDocument.Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Action: [
+            'logs:CreateLogGroup',
+            'logs:CreateLogStream',
+            'logs:DescribeLogStreams',
+            'logs:FilterLogEvents',
+            'logs:GetLogEvents',
+            'logs:PutLogEvents',
+          ],
+          Resource: logGroupArn('API-Gateway-Execution-Logs_*'),
+        },
+        {
+          // No CreateLogGroup: API Gateway cannot recreate the stack's (encrypted) access-log group.
+          Effect: 'Allow',
+          Action: [
+            'logs:CreateLogStream',
+            'logs:DescribeLogStreams',
+            'logs:FilterLogEvents',
+            'logs:GetLogEvents',
+            'logs:PutLogEvents',
+          ],
+          Resource: { 'Fn::GetAtt': [accessLogsId, 'Arn'] },
+        },
+        // Metadata only; CloudWatch Logs authorizes it on the whole log-group space.
+        { Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: logGroupArn('*') },
+      ]);
+    },
+  );
+
+  test('the stage waits for the account setting that names the role (logging needs it)', () => {
+    for (const t of [templates.sandbox, templates.production]) {
+      const [[accountId]] = resources(t, 'AWS::ApiGateway::Account');
+      const [[, stage]] = resources(t, 'AWS::ApiGateway::Stage') as [
+        string,
+        Resource & { DependsOn?: string[] },
+      ][];
+      expect(stage.DependsOn).toContain(accountId);
+    }
+  });
+
+  test('the role keeps its construct path, so a stack deployed before keeps its role and account setting', () => {
+    for (const profile of ['sandbox', 'production'] as const) {
+      const api = stacks[profile].notesApi;
+      expect(api.cloudWatchRole?.node.path).toBe('RefArch-CognitoApi/NotesApi/Api/CloudWatchRole');
+      expect(api.api.node.tryFindChild('Account')).toBeDefined();
+    }
+  });
+});
+
+describe('backups', () => {
+  test('production: an AWS Backup plan, daily and weekly, into a kept vault under the table key, selects the table', () => {
+    const t = templates.production;
+    const [[tableId]] = resources(t, 'AWS::DynamoDB::Table');
+    const [[keyId]] = resources(t, 'AWS::KMS::Key').filter(([id]) => id.startsWith('NotesApiKey'));
+    const [[vaultId, vault]] = resources(t, 'AWS::Backup::BackupVault');
+    expect(vault.Properties.EncryptionKeyArn).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    expect(vault.DeletionPolicy).toBe('Retain');
+    const [[planId, plan]] = resources(t, 'AWS::Backup::BackupPlan');
+    const body = plan.Properties.BackupPlan as {
+      BackupPlanName: string;
+      BackupPlanRule: { RuleName: string; TargetBackupVault: unknown; Lifecycle: unknown }[];
+    };
+    expect(body.BackupPlanName).toMatch(/^RefArchCognitoApiNotesApi/);
+    expect(body.BackupPlanRule.map((r) => [r.RuleName, r.Lifecycle])).toEqual([
+      ['Daily', { DeleteAfterDays: 35 }],
+      ['Weekly', { DeleteAfterDays: 90 }],
+    ]);
+    for (const r of body.BackupPlanRule) {
+      expect(r.TargetBackupVault).toEqual({ 'Fn::GetAtt': [vaultId, 'BackupVaultName'] });
+    }
+    const [[, selection]] = resources(t, 'AWS::Backup::BackupSelection');
+    expect(selection.Properties.BackupPlanId).toEqual({ 'Fn::GetAtt': [planId, 'BackupPlanId'] });
+    expect((selection.Properties.BackupSelection as { Resources: unknown }).Resources).toEqual([
+      { 'Fn::GetAtt': [tableId, 'Arn'] },
+    ]);
+    expect(stacks.production.notesApi.backupPlan).toBeDefined();
+  });
+
+  test('the vault name ends with part of the stack id, so a vault kept by a destroy never blocks the next deploy', () => {
+    const [[, vault]] = resources(templates.production, 'AWS::Backup::BackupVault');
+    expect(vault.Properties.BackupVaultName).toEqual({
+      'Fn::Join': [
+        '-',
+        [
+          expect.stringMatching(/^RefArchCognitoApiNotesApi[A-Za-z0-9]*$/),
+          {
+            'Fn::Select': [
+              0,
+              { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] },
+            ],
+          },
+        ],
+      ],
+    });
+    // Vault names are at most 50 characters: the prefix, a hyphen and 8 hex digits of the stack id.
+    const prefix = (vault.Properties.BackupVaultName as { 'Fn::Join': [string, [string]] })['Fn::Join'][1][0];
+    expect(prefix.length + 1 + 8).toBeLessThanOrEqual(50);
+  });
+
+  test('sandbox: no plan, vault or selection; only the sandbox acknowledges the missing plan on the table', () => {
+    for (const type of [
+      'AWS::Backup::BackupPlan',
+      'AWS::Backup::BackupVault',
+      'AWS::Backup::BackupSelection',
+    ]) {
+      templates.sandbox.resourceCountIs(type, 0);
+    }
+    expect(stacks.sandbox.notesApi.backupPlan).toBeUndefined();
+    const acks = (profile: Profile) =>
+      JSON.stringify(stacks[profile].notesApi.table.node.metadata.map((m) => m.data));
+    for (const pack of ['NIST.800.53.R4', 'NIST.800.53.R5', 'HIPAA.Security']) {
+      expect(acks('sandbox')).toContain(`${pack}-DynamoDBInBackupPlan`);
+      expect(acks('production')).not.toContain(`${pack}-DynamoDBInBackupPlan`);
+    }
+    expect(acks('sandbox')).toContain('cannot delete a backup vault that holds recovery points');
   });
 });
 

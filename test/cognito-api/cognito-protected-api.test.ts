@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -235,6 +235,28 @@ test('originsOf keeps scheme, host and port, once each', () => {
     'https://a.example',
     'http://localhost:3000',
   ]);
+});
+
+test('backupPlan: on by default with the default RETAIN, off with DESTROY unless asked for', () => {
+  const count = (props: Partial<CognitoProtectedApiProps>) =>
+    Template.fromStack(build(props).stack).toJSON().Resources as Record<string, { Type: string }>;
+  const plans = (props: Partial<CognitoProtectedApiProps>) =>
+    Object.values(count(props)).filter((r) => r.Type === 'AWS::Backup::BackupPlan').length;
+  expect(plans({})).toBe(1);
+  expect(plans({ removalPolicy: RemovalPolicy.DESTROY })).toBe(0);
+  expect(plans({ removalPolicy: RemovalPolicy.DESTROY, backupPlan: true })).toBe(1);
+  expect(plans({ backupPlan: false })).toBe(0);
+});
+
+test('cloudWatchRole: false creates no role and no account setting; the stage still logs', () => {
+  const { stack, api } = build({ cloudWatchRole: false });
+  const t = Template.fromStack(stack);
+  expect(api.cloudWatchRole).toBeUndefined();
+  t.resourceCountIs('AWS::ApiGateway::Account', 0);
+  expect(JSON.stringify(t.findResources('AWS::IAM::Role'))).not.toContain('apigateway.amazonaws.com');
+  t.hasResourceProperties('AWS::ApiGateway::Stage', {
+    MethodSettings: [Match.objectLike({ LoggingLevel: 'INFO' })],
+  });
 });
 
 describe('validation', () => {

@@ -42,6 +42,14 @@ describe('sandbox profile', () => {
     t.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
   });
 
+  test('no reserved concurrency (a new account cannot reserve any)', () => {
+    const t = templates.sandbox;
+    const [consumer] = Object.values(
+      t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }),
+    );
+    expect(consumer.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
   test('all six nag packs are clean', () => expectNagClean(stacks.sandbox));
 
   test('snapshot', () => expect(templates.sandbox.toJSON()).toMatchSnapshot());
@@ -57,6 +65,13 @@ describe('production profile', () => {
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       MaximumRecordAgeInSeconds: 6 * 3600,
       ParallelizationFactor: 2,
+    });
+  });
+
+  test('the consumer reserves 20 concurrent executions: the on-demand stream cannot take more', () => {
+    templates.production.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      ReservedConcurrentExecutions: 20,
     });
   });
 
@@ -94,3 +109,22 @@ test('outputs the names the README commands use', () => {
     ].sort(),
   );
 });
+
+// A default retention makes S3 require a checksum header on every upload, which Firehose is not documented
+// to send; server access logging refuses a destination bucket with Object Lock at all.
+test.each(['sandbox', 'production'] as const)(
+  '%s: the data lake has Object Lock without a default retention; the access-log bucket has none',
+  (profile) => {
+    const stack = stacks[profile];
+    const lake = stack.getLogicalId(stack.pipeline.bucket.node.defaultChild as never);
+    const buckets = templates[profile].findResources('AWS::S3::Bucket');
+    expect(Object.keys(buckets)).toHaveLength(2);
+    for (const [id, b] of Object.entries(buckets)) {
+      expect([id, b.Properties.ObjectLockConfiguration]).toEqual([
+        id,
+        id === lake ? { ObjectLockEnabled: 'Enabled' } : undefined,
+      ]);
+      expect([id, b.Properties.ObjectLockEnabled]).toEqual([id, id === lake]);
+    }
+  },
+);

@@ -1,10 +1,12 @@
-import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { IConstruct } from 'constructs';
 import {
   DEFAULT_DATA_PREFIX,
   DEFAULT_ERROR_PREFIX,
@@ -12,8 +14,11 @@ import {
   PARTITIONS_SUFFIX,
   KinesisPipelineProps,
 } from '../../lib/kinesis-pipeline/kinesis-pipeline';
-import { testApp } from '../support/app';
-import { expectNagClean } from '../support/compliance';
+import { acknowledgeCdkManagedFunctions } from '../../lib/core/cdk-managed-functions';
+import { EncryptionKey } from '../../lib/core/encryption-key';
+import { SecureBucket } from '../../lib/core/secure-bucket';
+import { cdkJsonContext, testApp } from '../support/app';
+import { expectNagClean, gateFindings } from '../support/compliance';
 
 function build(props?: KinesisPipelineProps): {
   stack: Stack;
@@ -24,6 +29,24 @@ function build(props?: KinesisPipelineProps): {
   const pipeline = new KinesisPipeline(stack, 'Pipeline', props);
   return { stack, pipeline, template: Template.fromStack(stack) };
 }
+
+/** The acknowledgments placed on one construct: rule id -> reason. */
+function acknowledgmentsOn(construct: IConstruct): Map<string, string> {
+  const acks = new Map<string, string>();
+  for (const entry of construct.node.metadata) {
+    if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+    for (const [id, reason] of Object.entries(entry.data as Record<string, string>))
+      acks.set(id.replace(/^annotation::/i, ''), reason);
+  }
+  return acks;
+}
+
+const REPLICATION_RULES = [
+  'NIST.800.53.R4-S3BucketReplicationEnabled',
+  'NIST.800.53.R5-S3BucketReplicationEnabled',
+  'HIPAA.Security-S3BucketReplicationEnabled',
+  'PCI.DSS.321-S3BucketReplicationEnabled',
+];
 
 const ref = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
   stack.resolve((construct.node.defaultChild as { ref: string }).ref);
@@ -176,6 +199,30 @@ describe('KinesisPipeline defaults', () => {
     });
   });
 
+  test('no concurrency reserved; LambdaConcurrency acknowledged with the PROVISIONED bound', () => {
+    const [fn] = Object.values(
+      t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }),
+    );
+    expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    const reason = acknowledgmentsOn(pipeline.consumer).get('NIST.800.53.R5-LambdaConcurrency');
+    expect(reason).toMatch(/new account whose concurrency quota is 10/);
+    expect(reason).toMatch(/at most shardCount x parallelizationFactor batches/);
+  });
+
+  test('Object Lock on without a default retention, and no replica: the replication rules say what is lost', () => {
+    const [bucket] = Object.values(
+      t.findResources('AWS::S3::Bucket', { Properties: { ObjectLockEnabled: true } }),
+    ).filter((b) => b.Properties.ReplicationConfiguration === undefined && b.Properties.LoggingConfiguration);
+    expect(bucket.Properties.ObjectLockConfiguration).toEqual({ ObjectLockEnabled: 'Enabled' });
+    const acks = acknowledgmentsOn(pipeline.bucket);
+    for (const id of REPLICATION_RULES) {
+      expect(acks.get(id)).toMatch(
+        /The stream keeps each record only 1 day; after that this bucket holds the only copy until it expires after 365 days/,
+      );
+      expect(acks.get(id)).toMatch(/versioning keeps a deleted or overwritten version 30 days/);
+    }
+  });
+
   test('lifecycle: Standard-IA at 30 days, Glacier at 90, expiry at 365, old versions after 30', () => {
     t.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
@@ -264,10 +311,15 @@ describe('KinesisPipeline defaults', () => {
     });
   });
 
-  test('the default alarm topic is created and encrypted', () => {
-    t.resourceCountIs('AWS::SNS::Topic', 1);
-    t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    expect(pipeline.alarmTopic).toBeDefined();
+  test('the default alarm topic is created and encrypted with a key of its own', () => {
+    const topics = t.findResources('AWS::SNS::Topic');
+    // The one topic of the stack is the one the pipeline exposes.
+    expect(Object.keys(topics)).toEqual([stack.getLogicalId(pipeline.alarmTopic.node.defaultChild as never)]);
+    // Its own customer-managed key (AlarmTopic's 'Key'): not the data key, not an AWS managed key, which
+    // CloudWatch alarms cannot use.
+    const own = (pipeline.node.findChild('AlarmTopic').node.findChild('Key') as EncryptionKey).key;
+    expect(Object.values(topics)[0].Properties.KmsMasterKeyId).toEqual(stack.resolve(own.keyArn));
+    expect(own).not.toBe(pipeline.dataKey);
   });
 
   test('every cdk-nag pack is clean', () => {
@@ -441,12 +493,195 @@ describe('KinesisPipeline options', () => {
     });
   });
 
-  test('a given alarm topic is used and none is created', () => {
+  test('reservedConcurrentExecutions caps the consumer and needs no LambdaConcurrency acknowledgment', () => {
+    const { template, pipeline, stack } = build({
+      streamMode: kinesis.StreamMode.ON_DEMAND,
+      parallelizationFactor: 2,
+      reservedConcurrentExecutions: 20,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      ReservedConcurrentExecutions: 20,
+    });
+    const acks = acknowledgmentsOn(pipeline.consumer);
+    expect(acks.has('NIST.800.53.R5-LambdaConcurrency')).toBe(false);
+    expect(acks.has('HIPAA.Security-LambdaConcurrency')).toBe(false);
+    expectNagClean(stack);
+  });
+
+  test('an ON_DEMAND consumer without a reservation is acknowledged as unbounded, not as bounded', () => {
+    const { pipeline, stack } = build({ streamMode: kinesis.StreamMode.ON_DEMAND });
+    const reason = acknowledgmentsOn(pipeline.consumer).get('HIPAA.Security-LambdaConcurrency');
+    expect(reason).toMatch(/adds shards as traffic grows, so nothing here bounds the consumer/);
+    expect(reason).not.toMatch(/at most shardCount/);
+    expectNagClean(stack);
+  });
+
+  test('objectLockRetention: GOVERNANCE default retention in days, Firehose still denied retention changes', () => {
+    const { template, pipeline, stack } = build({ objectLockRetention: Duration.days(365) });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 365 } },
+      },
+    });
+    // The log bucket gets none: server access logs are delivered without Object Lock parameters.
+    const logBucket =
+      template.toJSON().Resources[stack.getLogicalId(pipeline.accessLogsBucket.node.defaultChild as never)];
+    expect([logBucket.Properties.ObjectLockEnabled, logBucket.Properties.ObjectLockConfiguration]).toEqual([
+      false,
+      undefined,
+    ]);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'DenyDeletingOrLockingData',
+            Effect: 'Deny',
+            Action: Match.arrayWith(['s3:BypassGovernanceRetention', 's3:PutObjectRetention']),
+          }),
+        ]),
+      },
+    });
+    expect(acknowledgmentsOn(pipeline.bucket).get('PCI.DSS.321-S3BucketReplicationEnabled')).toMatch(
+      /locked \(Object Lock, GOVERNANCE\) for 365 days, so in that time no one without s3:BypassGovernanceRetention/,
+    );
+    expectNagClean(stack);
+  });
+
+  describe('replicationDestination', () => {
+    const replicated = () => {
+      const stack = new Stack(testApp(), 'Replicated');
+      const destination = s3.Bucket.fromBucketArn(
+        stack,
+        'Replica',
+        'arn:aws:s3:::clicks-replica-111111111111',
+      );
+      const replicaKey = kms.Key.fromKeyArn(
+        stack,
+        'ReplicaKey',
+        'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555',
+      );
+      const pipeline = new KinesisPipeline(stack, 'Pipeline', {
+        replicationDestination: { bucket: destination, encryptionKey: replicaKey },
+      });
+      return { stack, pipeline, template: Template.fromStack(stack) };
+    };
+    let stack: Stack;
+    let pipeline: KinesisPipeline;
+    let t: Template;
+    beforeAll(() => ({ stack, pipeline, template: t } = replicated()));
+
+    test('replicates every SSE-KMS object to the destination with the replica key; delete markers stay', () => {
+      t.hasResourceProperties('AWS::S3::Bucket', {
+        ReplicationConfiguration: {
+          Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('ReplicationRole'), 'Arn'] },
+          Rules: [
+            {
+              Status: 'Enabled',
+              Filter: { Prefix: '' },
+              Destination: {
+                Bucket: 'arn:aws:s3:::clicks-replica-111111111111',
+                EncryptionConfiguration: {
+                  ReplicaKmsKeyID:
+                    'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555',
+                },
+              },
+              SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+              DeleteMarkerReplication: { Status: 'Disabled' },
+            },
+          ],
+        },
+      });
+    });
+
+    test('the replication role reads versions with their Object Lock settings and writes only replicas', () => {
+      t.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 's3.amazonaws.com' } })],
+        },
+      });
+      const bucketArn = arn(stack, pipeline.bucket);
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Effect: 'Allow',
+              Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+              Resource: bucketArn,
+            },
+            {
+              Effect: 'Allow',
+              Action: [
+                's3:GetObjectLegalHold',
+                's3:GetObjectRetention',
+                's3:GetObjectVersionAcl',
+                's3:GetObjectVersionForReplication',
+                's3:GetObjectVersionTagging',
+              ],
+              Resource: { 'Fn::Join': ['', [bucketArn, '/*']] },
+            },
+            {
+              Effect: 'Allow',
+              Action: ['s3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'],
+              Resource: 'arn:aws:s3:::clicks-replica-111111111111/*',
+            },
+            { Effect: 'Allow', Action: 'kms:Decrypt', Resource: arn(stack, pipeline.dataKey) },
+            {
+              Effect: 'Allow',
+              Action: 'kms:Encrypt',
+              Resource: 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555',
+            },
+          ]),
+        },
+        Roles: [{ Ref: Match.stringLikeRegexp('ReplicationRole') }],
+      });
+    });
+
+    test('the replication rules hold, so they are no longer acknowledged; every nag pack is clean', () => {
+      const acks = acknowledgmentsOn(pipeline.bucket);
+      for (const id of REPLICATION_RULES) expect(acks.has(id)).toBe(false);
+      expectNagClean(stack);
+    });
+
+    test('passes every gate of a full synth (Control Tower rules, CloudFormation validation)', () => {
+      const findings = gateFindings(
+        (app) => {
+          const s = new Stack(app, 'Replicated');
+          new KinesisPipeline(s, 'Pipeline', {
+            objectLockRetention: Duration.days(30),
+            replicationDestination: {
+              bucket: s3.Bucket.fromBucketArn(s, 'Replica', 'arn:aws:s3:::clicks-replica-111111111111'),
+              encryptionKey: kms.Key.fromKeyArn(
+                s,
+                'ReplicaKey',
+                'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555',
+              ),
+            },
+          });
+          acknowledgeCdkManagedFunctions(s);
+        },
+        (outdir) => new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } }),
+      );
+      expect(findings).toEqual([]);
+    });
+  });
+
+  test('a given alarm topic is used by every alarm and none is created', () => {
     const stack = new Stack(testApp(), 'Topic');
     const topic = new sns.Topic(stack, 'Ops');
     const pipeline = new KinesisPipeline(stack, 'Pipeline', { alarmTopic: topic });
-    Template.fromStack(stack).resourceCountIs('AWS::SNS::Topic', 1);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
     expect(pipeline.alarmTopic).toBe(topic);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(0);
+    expect(alarms).toHaveLength(Object.keys(pipeline.alarms).length);
+    for (const a of alarms) {
+      expect(a.Properties.AlarmActions).toEqual([stack.resolve(topic.topicArn)]);
+      expect(a.Properties.OKActions).toEqual([stack.resolve(topic.topicArn)]);
+    }
   });
 });
 
@@ -551,6 +786,41 @@ describe('KinesisPipeline validation', () => {
       { expireAfter: Duration.days(60) },
       /invalid expireAfter: must be later than glacierAfter \(90 days\); received 60 days/,
     ],
+    [
+      'reservedConcurrentExecutions',
+      { reservedConcurrentExecutions: 0 },
+      /invalid reservedConcurrentExecutions: must be between 1 and 1000; received 0 \(the default Lambda account concurrency is 1,000/,
+    ],
+    [
+      'reservedConcurrentExecutions',
+      { reservedConcurrentExecutions: 2.5 },
+      /invalid reservedConcurrentExecutions: must be a whole number between 1 and 1000; received 2.5/,
+    ],
+    [
+      'reservedConcurrentExecutions',
+      { shardCount: 4, parallelizationFactor: 2, reservedConcurrentExecutions: 7 },
+      /invalid reservedConcurrentExecutions: must be at least shardCount x parallelizationFactor \(4 x 2 = 8\) for a PROVISIONED stream; received 7/,
+    ],
+    [
+      'objectLockRetention',
+      { objectLockRetention: Duration.hours(12) },
+      /invalid objectLockRetention: must be between 1 day and 36500 days; received 12 hours \(S3 Object Lock default retention/,
+    ],
+    [
+      'objectLockRetention',
+      { objectLockRetention: Duration.hours(36) },
+      /invalid objectLockRetention: must be a whole number of days/,
+    ],
+    [
+      'objectLockRetention',
+      { objectLockRetention: Duration.days(366) },
+      /invalid objectLockRetention: must not exceed expireAfter \(365 days\); received 366 days \(a lifecycle rule cannot delete a locked version/,
+    ],
+    [
+      'objectLockRetention',
+      { objectLockRetention: Duration.days(30), removalPolicy: RemovalPolicy.DESTROY },
+      /invalid objectLockRetention: must not be set with removalPolicy DESTROY; received 30 days \(locked versions cannot be deleted/,
+    ],
   ])('%s out of range is rejected', (_label, props, message) => {
     expect(invalid(props as KinesisPipelineProps)).toThrow(message);
     expect(invalid(props as KinesisPipelineProps)).toThrow(/^KinesisPipeline: invalid /);
@@ -585,5 +855,79 @@ describe('KinesisPipeline validation', () => {
         bufferingSize: Size.mebibytes(1),
       }),
     ).not.toThrow();
+    expect(
+      invalid({
+        shardCount: 4,
+        parallelizationFactor: 2,
+        reservedConcurrentExecutions: 8,
+        objectLockRetention: Duration.days(365),
+      }),
+    ).not.toThrow();
+    expect(
+      invalid({ reservedConcurrentExecutions: 1000, objectLockRetention: Duration.days(1) }),
+    ).not.toThrow();
+    // An ON_DEMAND stream's shard count is unknown at synth: any reservation from 1 is accepted.
+    expect(
+      invalid({
+        streamMode: kinesis.StreamMode.ON_DEMAND,
+        parallelizationFactor: 10,
+        reservedConcurrentExecutions: 1,
+      }),
+    ).not.toThrow();
+  });
+});
+
+describe('SecureBucket options the data lake uses (lib/core)', () => {
+  const bucket = (props: ConstructorParameters<typeof SecureBucket>[2]) => () =>
+    new SecureBucket(new Stack(testApp(), 'B'), 'Data', props);
+  const replication = (stack: Stack) => ({
+    bucket: s3.Bucket.fromBucketArn(stack, 'Replica', 'arn:aws:s3:::replica-111111111111'),
+    encryptionKey: kms.Key.fromKeyArn(
+      stack,
+      'ReplicaKey',
+      'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555',
+    ),
+  });
+
+  test('needs exactly one of whyNoReplication and replication', () => {
+    expect(bucket({})).toThrow(
+      /^SecureBucket: invalid replication: give exactly one of whyNoReplication and replication; received neither/,
+    );
+    const stack = new Stack(testApp(), 'Both');
+    expect(
+      () =>
+        new SecureBucket(stack, 'Data', {
+          whyNoReplication: 'A reason long enough to explain the decision to a learner.',
+          replication: replication(stack),
+        }),
+    ).toThrow(
+      /invalid whyNoReplication: give exactly one of whyNoReplication and replication; received both/,
+    );
+  });
+
+  test('a default retention needs a retained bucket: a locked one cannot be emptied on destroy', () => {
+    expect(
+      bucket({
+        whyNoReplication: 'A reason long enough to explain the decision to a learner.',
+        removalPolicy: RemovalPolicy.DESTROY,
+        objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(1)),
+      }),
+    ).toThrow(
+      /^SecureBucket: invalid objectLockDefaultRetention: must not be set with removalPolicy DESTROY; received GOVERNANCE 1 day/,
+    );
+  });
+
+  test('a COMPLIANCE default retention is written as given', () => {
+    const stack = new Stack(testApp(), 'Compliance');
+    new SecureBucket(stack, 'Data', {
+      whyNoReplication: 'A reason long enough to explain the decision to a learner.',
+      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(7)),
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 7 } },
+      },
+    });
   });
 });

@@ -22,6 +22,7 @@ import {
   DEFAULT_HEALTH_PATH,
 } from '../../lib/three-tier-web-app/runtime/web-app';
 import { testApp } from '../support/app';
+import { expectBackupPlanProtects } from '../support/backup-plan';
 import { expectNagClean } from '../support/compliance';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; [k: string]: unknown }>;
@@ -291,7 +292,8 @@ describe('app tier', () => {
       MaxSize: '3',
       Cooldown: '300',
       MetricsCollection: [{ Granularity: '1Minute' }],
-      NotificationConfigurations: [Match.objectLike({ TopicARN: Match.anyValue() })],
+      // Scaling notifications go to the app's alarm topic, not merely to some topic.
+      NotificationConfigurations: [Match.objectLike({ TopicARN: ref(stack, app.alarmTopic) })],
     });
     production.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
       MinSize: '2',
@@ -330,17 +332,14 @@ describe('app tier', () => {
     });
   });
 
-  test('instance role: Session Manager core policy and read access to the database secret only', () => {
+  test('instance role: Session Manager and read access to the database secret only', () => {
     const { stack, app, template } = sandbox;
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })],
       },
-      ManagedPolicyArns: [
-        Match.objectLike({
-          'Fn::Join': ['', Match.arrayWith([':iam::aws:policy/AmazonSSMManagedInstanceCore'])],
-        }),
-      ],
+      // No AWS managed policy: AmazonSSMManagedInstanceCore would allow ssm:GetParameter(s) on "*".
+      ManagedPolicyArns: Match.absent(),
     });
     // No inline policy (NIST/HIPAA/PCI IAMNoInlinePolicy): one customer-managed policy, attached from its side.
     const roleId = logicalId(stack, app.instanceRole);
@@ -348,10 +347,12 @@ describe('app tier', () => {
       JSON.stringify(p.Properties.Roles ?? []).includes(roleId),
     );
     expect(inline).toEqual([]);
-    const managed = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter((p) =>
-      JSON.stringify(p.Properties.Roles ?? []).includes(roleId),
+    const managed = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter(
+      (p) =>
+        JSON.stringify(p.Properties.Roles ?? []).includes(roleId) &&
+        !JSON.stringify(p.Properties.PolicyDocument).includes('ssmmessages:'),
     );
-    expect(managed).toHaveLength(1);
+    expect(managed).toHaveLength(1); // the app's policy; Session Manager's is checked on its own below
     const statements = (
       managed[0].Properties.PolicyDocument as {
         Statement: { Action: string | string[]; Resource: unknown }[];
@@ -701,6 +702,22 @@ describe('profiles', () => {
     expect(resources[logicalId(stack, app.accessLogBucket.bucket)].DeletionPolicy).toBe('Retain');
     expect(resources[logicalId(stack, app.database.instance)].DeletionPolicy).toBe('Snapshot');
   });
+  test('production: an AWS Backup plan with a vault under the storage key selects exactly the primary instance', () => {
+    const { stack, app, template } = production;
+    expect(app.database.backupPlan).toBeDefined();
+    expectBackupPlanProtects(stack, template, app.database);
+  });
+  test('sandbox: no AWS Backup plan, vault or selection (a destroy leaves no recovery points)', () => {
+    const { app, template } = sandbox;
+    expect(app.database.backupPlan).toBeUndefined();
+    for (const type of [
+      'AWS::Backup::BackupPlan',
+      'AWS::Backup::BackupVault',
+      'AWS::Backup::BackupSelection',
+    ]) {
+      template.resourceCountIs(type, 0);
+    }
+  });
   test('defaults of the construct alone: WAF on, deletion protection on, t4g.small', () => {
     const { template } = https;
     template.resourceCountIs('AWS::WAFv2::WebACL', 1);
@@ -819,5 +836,52 @@ describe('validation', () => {
       (asg.UpdatePolicy as { AutoScalingRollingUpdate: { MinInstancesInService: number } })
         .AutoScalingRollingUpdate.MinInstancesInService,
     ).toBe(1);
+  });
+});
+
+describe('Session Manager permissions (issue 23)', () => {
+  test.each([
+    ['sandbox', () => sandbox],
+    ['production', () => production],
+  ])(
+    '%s: a customer-managed policy with the five actions Session Manager needs, and no parameter read',
+    (_name, built) => {
+      const { stack, app, template } = built();
+      const roleId = logicalId(stack, app.instanceRole);
+      const attached = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter((p) =>
+        JSON.stringify(p.Properties.Roles ?? []).includes(roleId),
+      );
+      const session = attached.filter((p) =>
+        JSON.stringify(p.Properties.PolicyDocument).includes('ssmmessages:'),
+      );
+      expect(session).toHaveLength(1);
+      expect((session[0].Properties.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Action: [
+            'ssm:UpdateInstanceInformation',
+            'ssmmessages:CreateControlChannel',
+            'ssmmessages:CreateDataChannel',
+            'ssmmessages:OpenControlChannel',
+            'ssmmessages:OpenDataChannel',
+          ],
+          Resource: '*',
+        },
+      ]);
+      // Nothing the instances may do reads a parameter (the AMI id is resolved by CloudFormation).
+      const everything = JSON.stringify(attached) + JSON.stringify(template.findResources('AWS::IAM::Role'));
+      expect(everything).not.toMatch(/ssm:GetParameter|AmazonSSMManagedInstanceCore/);
+    },
+  );
+
+  test('the instances boot only once the Session Manager policy is attached', () => {
+    const { stack, app, template } = sandbox;
+    const asg = template.toJSON().Resources[logicalId(stack, app.autoScalingGroup)] as {
+      DependsOn?: string[];
+    };
+    const [sessionId] = Object.entries(template.findResources('AWS::IAM::ManagedPolicy'))
+      .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('ssmmessages:'))
+      .map(([id]) => id);
+    expect(asg.DependsOn).toContain(sessionId);
   });
 });
