@@ -206,11 +206,11 @@ export interface CognitoProtectedApiProps {
   /**
    * Create the account-level role API Gateway writes CloudWatch logs through (AWS::ApiGateway::Account):
    * execution and access logging fail at deploy time without one. API Gateway uses this one role for every
-   * REST API of the account and Region, and this construct's role may write (and read) only the execution
-   * log groups of REST APIs (`API-Gateway-Execution-Logs_*`) and this API's access-log group, not every log
-   * group of the account as the AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs would. So where other
-   * APIs of the account and Region log elsewhere (access logs of other REST APIs, WebSocket API execution
-   * logs under `/aws/apigateway/`), set false and keep the account's own role.
+   * REST API of the account and Region. This construct's role creates and reads only the execution log
+   * groups of REST APIs (`API-Gateway-Execution-Logs_*`) and adds events to any existing group (access logs
+   * of any API), where the AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs would also let it create
+   * and read every log group. Where another API of the account and Region needs API Gateway to create its
+   * group (WebSocket API execution logs under `/aws/apigateway/`), set false and keep the account's own role.
    * @default true
    */
   readonly cloudWatchRole?: boolean;
@@ -504,7 +504,6 @@ export class CognitoProtectedApi extends Construct {
     });
     if (props.cloudWatchRole ?? true) {
       this.cloudWatchRole = this.createCloudWatchRole(
-        accessLogs,
         props.cloudWatchRoleRemovalPolicy ?? RemovalPolicy.RETAIN,
       );
     }
@@ -598,7 +597,12 @@ export class CognitoProtectedApi extends Construct {
         Names.uniqueResourceName(this, { maxLength: 40 }),
         Fn.select(0, Fn.split('-', stackUuid)),
       ]),
-      encryptionKey: this.key,
+      // A key of its own: with the table's key, losing or disabling that one key would take the table and
+      // its recovery points together.
+      encryptionKey: new EncryptionKey(this, 'BackupKey', {
+        description: `Encrypts the recovery points of ${this.node.path}`,
+        removalPolicy: RemovalPolicy.RETAIN,
+      }).key,
       removalPolicy,
     });
     const plan = new backup.BackupPlan(this, 'BackupPlan', {
@@ -767,16 +771,16 @@ export class CognitoProtectedApi extends Construct {
   /**
    * The account-level role API Gateway writes CloudWatch logs through (AWS::ApiGateway::Account), with a
    * policy of its own. The AWS managed AmazonAPIGatewayPushToCloudWatchLogs allows creating, describing,
-   * writing, reading and searching every log group of the account ("*"); this one keeps the same actions
-   * (the ones AWS documents for API Gateway logging) on the log groups API Gateway writes: the execution logs
-   * `API-Gateway-Execution-Logs_<api id>/<stage>` of every REST API of the account and Region (the role is
-   * theirs too) and this API's access logs.
+   * writing, reading and searching every log group of the account ("*"). This one reads and creates only
+   * the execution logs `API-Gateway-Execution-Logs_<api id>/<stage>` of the REST APIs of the account and
+   * Region (the role is theirs too) and `/aws/apigateway/welcome` (API Gateway's check of the role), and
+   * adds events to any existing group, since each API names its own access-log group.
    *
    * Ids and removal policy are the ones the CDK's own `cloudWatchRole` uses, so a stack deployed before
    * keeps its role and account setting. Every REST API of the account and Region logs through the role,
    * so by default it is kept when the stack goes.
    */
-  private createCloudWatchRole(accessLogs: logs.ILogGroup, removalPolicy: RemovalPolicy): iam.Role {
+  private createCloudWatchRole(removalPolicy: RemovalPolicy): iam.Role {
     const stack = Stack.of(this);
     const logGroupArn = (name: string) =>
       stack.formatArn({
@@ -787,6 +791,10 @@ export class CognitoProtectedApi extends Construct {
       });
     // The trailing '*' also covers each group's log streams (':log-stream:<name>').
     const executionLogs = logGroupArn('API-Gateway-Execution-Logs_*');
+    // When the account setting names a role, API Gateway checks it by creating and writing this group; a
+    // role that cannot makes AWS::ApiGateway::Account fail ("The role ARN does not have required
+    // permissions configured", aws-cloudformation/cloudformation-coverage-roadmap#2312).
+    const welcome = logGroupArn('/aws/apigateway/welcome:*');
     const everyLogGroup = logGroupArn('*');
     const role = new iam.Role(this.api, 'CloudWatchRole', {
       assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
@@ -804,19 +812,15 @@ export class CognitoProtectedApi extends Construct {
                 'logs:GetLogEvents',
                 'logs:FilterLogEvents',
               ],
-              resources: [executionLogs],
+              resources: [executionLogs, welcome],
             }),
-            // The access-log group is the stack's (encrypted, with retention): no CreateLogGroup, so API
-            // Gateway cannot recreate it unencrypted if it is ever deleted.
+            // Access logs go to a group each API names, through this one role of the account and Region: any
+            // REST API of the account (a second deployment of this construct too) must be able to write its
+            // own. So the role may add events to any existing group, but neither create a group (this API's
+            // is the stack's, encrypted, with retention) nor read one.
             new iam.PolicyStatement({
-              actions: [
-                'logs:CreateLogStream',
-                'logs:DescribeLogStreams',
-                'logs:PutLogEvents',
-                'logs:GetLogEvents',
-                'logs:FilterLogEvents',
-              ],
-              resources: [accessLogs.logGroupArn],
+              actions: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+              resources: [everyLogGroup],
             }),
             new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: [everyLogGroup] }),
           ],
@@ -843,15 +847,22 @@ export class CognitoProtectedApi extends Construct {
         reason:
           'API Gateway names the execution log group of each stage API-Gateway-Execution-Logs_<api id>/<stage> and ' +
           'writes those of every REST API of the account and Region through this one role, so the role must reach ' +
-          'each such group (and create the groups of APIs that have none); it reaches no other log group but this ' +
-          "API's access logs.",
+          'each such group (and create the groups of APIs that have none); it reads no other log group.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/apigateway/welcome:*]',
+        reason:
+          "Not a wildcard over groups: '<name>:*' is the ARN form CloudWatch Logs authorizes a log group's actions " +
+          'against, and it covers this one group (/aws/apigateway/welcome, which API Gateway creates and writes to ' +
+          'check the role) and its streams.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
         reason:
-          'Only logs:DescribeLogGroups, which lists log group names and settings, never their events. CloudWatch ' +
-          "Logs authorizes it on the account's whole log-group space, whatever name prefix is asked for, so a " +
-          'narrower resource would refuse it.',
+          'logs:DescribeLogGroups (names and settings, never events), authorized on the whole log-group space ' +
+          'whatever prefix is asked for; and adding events to a group (CreateLogStream, DescribeLogStreams, ' +
+          'PutLogEvents; never reading or creating one): each REST API of the account and Region names its own ' +
+          'access-log group, and all of them write through this one role.',
       },
     );
     return role;

@@ -9,8 +9,8 @@ import { PatternPermissions } from '../core/permission-paths';
 
 const LOG_ACCESS =
   "API Gateway's account-level logging role keeps the read actions AWS lists for API Gateway logging " +
-  '(logs:GetLogEvents, logs:FilterLogEvents) on the groups it writes: the execution logs of REST APIs ' +
-  "(API-Gateway-Execution-Logs_*) and this API's access logs, no other log group. Only API Gateway can assume the role.";
+  '(logs:GetLogEvents, logs:FilterLogEvents) on the execution logs of REST APIs (API-Gateway-Execution-Logs_*), ' +
+  'which it writes and creates; it reads no other log group. Only API Gateway can assume the role.';
 
 const BACKUP_TABLE_KEY =
   'Production only: AWS Backup backs the table up through DynamoDB, which uses the table key; the managed policy ' +
@@ -42,11 +42,34 @@ export const COGNITO_API_PERMISSIONS: PatternPermissions = {
       expect: 'allow',
     },
     {
-      why: 'The logging role reaches no other log group: it neither reads nor writes the handler logs',
+      why: 'The logging role reads no other log group: not the handler logs',
       caller: { role: 'NotesApi/Api/CloudWatchRole' },
-      actions: ['logs:GetLogEvents', 'logs:PutLogEvents'],
+      actions: ['logs:GetLogEvents'],
       resource: logStream('NotesApi/HandlerLogs'),
       expect: 'deny',
+    },
+    {
+      why: 'The logging role creates no log group but the execution logs and the welcome group',
+      caller: { role: 'NotesApi/Api/CloudWatchRole' },
+      actions: ['logs:CreateLogGroup'],
+      resource: 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:unencrypted-copy:*',
+      expect: 'deny',
+    },
+    {
+      why: 'API Gateway checks the account logging role by creating and writing /aws/apigateway/welcome',
+      caller: { role: 'NotesApi/Api/CloudWatchRole' },
+      actions: ['logs:CreateLogGroup'],
+      resource:
+        'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/apigateway/welcome:*',
+      expect: 'allow',
+    },
+    {
+      why: 'API Gateway checks the account logging role by creating and writing /aws/apigateway/welcome',
+      caller: { role: 'NotesApi/Api/CloudWatchRole' },
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resource:
+        'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/apigateway/welcome:log-stream:any',
+      expect: 'allow',
     },
     {
       why: 'Nobody calls the handler directly, around the API and its authorizer',
@@ -76,11 +99,13 @@ export const COGNITO_API_PERMISSIONS: PatternPermissions = {
       'NotesApi/Key': 'DynamoDB encrypts the table with this key on behalf of the handler.',
     },
     'NotesApi/Api/CloudWatchRole': {
-      'NotesApi/AccessLogs': LOG_ACCESS,
       'NotesApi/ExecutionLogs': LOG_ACCESS,
     },
     'NotesApi/BackupPlan/Selection/Role': {
       'NotesApi/Key': BACKUP_TABLE_KEY,
+      'NotesApi/BackupKey':
+        'Production only: the backup vault key, which encrypts the recovery points; AWS Backup uses it through ' +
+        'DynamoDB (kms:ViaService), the only way its managed policy allows.',
       'NotesApi/AlarmTopic/Key': BACKUP_OTHER_KEY,
     },
   },

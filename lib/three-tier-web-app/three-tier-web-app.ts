@@ -420,8 +420,9 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'The ssmmessages actions (the Session Manager channels) support no resource type, only "*", and ' +
-        'ssm:UpdateInstanceInformation is the agent registering its own instance; AWS documents these five ' +
-        'actions on "*" as the minimal instance policy for Session Manager. They read no parameter, document or data.',
+        'ssm:UpdateInstanceInformation (the agent\'s heartbeat) is granted on "*" as AWS\'s minimal Session Manager ' +
+        'instance policy writes it; AWS documents these five actions as that policy. They read no parameter, ' +
+        'document or data.',
     });
     // A customer-managed policy rather than the inline one grants would write (NIST/HIPAA/PCI
     // IAMNoInlinePolicy): read this one secret and signal this stack, nothing else. The launch template

@@ -444,15 +444,12 @@ describe('account-level logging role', () => {
   });
 
   test.each(['sandbox', 'production'] as const)(
-    '%s: no AWS managed policy; writes and reads only REST API execution logs and this access-log group',
+    '%s: no AWS managed policy; creates and reads only REST API execution logs and the welcome group, writes any group',
     (profile) => {
       const t = templates[profile];
       const [[, role]] = resources(t, 'AWS::IAM::Role').filter(([id]) => id.includes('CloudWatchRole'));
       // AmazonAPIGatewayPushToCloudWatchLogs allows these actions on every log group of the account.
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-      const [accessLogsId] = resources(t, 'AWS::Logs::LogGroup')
-        .map(([id]) => id)
-        .filter((id) => id.includes('AccessLogs'));
       const policies = role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[];
       expect(policies).toHaveLength(1);
       expect(policies[0].PolicyDocument.Statement).toEqual([
@@ -466,22 +463,23 @@ describe('account-level logging role', () => {
             'logs:GetLogEvents',
             'logs:PutLogEvents',
           ],
-          Resource: logGroupArn('API-Gateway-Execution-Logs_*'),
+          // API Gateway checks the role by creating and writing /aws/apigateway/welcome: without it the
+          // account setting fails to deploy.
+          Resource: [logGroupArn('/aws/apigateway/welcome:*'), logGroupArn('API-Gateway-Execution-Logs_*')],
         },
         {
-          // No CreateLogGroup: API Gateway cannot recreate the stack's (encrypted) access-log group.
+          // Access logs of any REST API of the account: add events, never create (the stack's access-log
+          // group is encrypted, with retention) nor read; and DescribeLogGroups, metadata only, which
+          // CloudWatch Logs authorizes on the whole log-group space. (The CDK merges the two statements.)
           Effect: 'Allow',
           Action: [
             'logs:CreateLogStream',
+            'logs:DescribeLogGroups',
             'logs:DescribeLogStreams',
-            'logs:FilterLogEvents',
-            'logs:GetLogEvents',
             'logs:PutLogEvents',
           ],
-          Resource: { 'Fn::GetAtt': [accessLogsId, 'Arn'] },
+          Resource: logGroupArn('*'),
         },
-        // Metadata only; CloudWatch Logs authorizes it on the whole log-group space.
-        { Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: logGroupArn('*') },
       ]);
     },
   );
@@ -507,10 +505,12 @@ describe('account-level logging role', () => {
 });
 
 describe('backups', () => {
-  test('production: an AWS Backup plan, daily and weekly, into a kept vault under the table key, selects the table', () => {
+  test('production: an AWS Backup plan, daily and weekly, into a kept vault under a kept key of its own, selects the table', () => {
     const t = templates.production;
     const [[tableId]] = resources(t, 'AWS::DynamoDB::Table');
-    const [[keyId]] = resources(t, 'AWS::KMS::Key').filter(([id]) => id.startsWith('NotesApiKey'));
+    // Not the table's key: losing that one key must not take the table and its recovery points together.
+    const [[keyId, key]] = resources(t, 'AWS::KMS::Key').filter(([id]) => id.startsWith('NotesApiBackupKey'));
+    expect(key.DeletionPolicy).toBe('Retain');
     const [[vaultId, vault]] = resources(t, 'AWS::Backup::BackupVault');
     expect(vault.Properties.EncryptionKeyArn).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     expect(vault.DeletionPolicy).toBe('Retain');
