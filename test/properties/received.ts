@@ -48,14 +48,14 @@ export function renderings(value: unknown): string[] {
     if (/^[A-Za-z_]+$/.test(value)) forms.push(value, value.toUpperCase());
     return forms;
   }
-  if (Array.isArray(value)) return value.length === 0 ? ['none'] : [String(value.length)];
+  if (Array.isArray(value)) return value.length === 0 ? ['none', '0'] : [String(value.length)];
   if (typeof value === 'boolean') return [String(value)];
   return [JSON.stringify(value)];
 }
 
 /**
  * Whether `message` shows `value`: quoted anywhere ("'mon:03:15-mon:04:15' overlaps ..."), or right after
- * "received" (a few lowercase words may come between: "received the variable name '1BAD'"), ended by a
+ * "received" (a few words may come between: "received the variable name '1BAD'", "received minCapacity 3"), ended by a
  * space, punctuation or the end of the message. An unquoted number must follow "received": "between 0 and
  * 10" would show a 0 wherever it appeared.
  */
@@ -65,7 +65,8 @@ export function showsReceived(message: string, value: unknown): boolean {
   if (forms.some((form) => form.startsWith("'") && message.includes(form))) return true;
   const at = message.search(/received/i);
   if (at < 0) return false;
-  const after = message.slice(at + 'received'.length).replace(/^:?\s+(?:[a-z]+\s+){0,3}/, '');
+  // Up to three words may come between: lowercase ones, or the prop's own name ("received minCapacity 3").
+  const after = message.slice(at + 'received'.length).replace(/^:?\s+(?:[a-z][A-Za-z]*\s+){0,3}/, '');
   return forms.some(
     (form) => after.startsWith(form) && !/^[A-Za-z0-9_]|^\.\d/.test(after.slice(form.length)),
   );
@@ -92,7 +93,7 @@ export function valueAt(props: object, prop: string): unknown {
  */
 export function shownValue(props: object, prop: string): unknown {
   const value = valueAt(props, prop);
-  return /(^|\.)logRetention$/.test(prop) && value === logs.RetentionDays.INFINITE ? 'INFINITE' : value;
+  return /(^|\.|[a-z])[lL]ogRetention$/.test(prop) && value === logs.RetentionDays.INFINITE ? 'INFINITE' : value;
 }
 
 /**

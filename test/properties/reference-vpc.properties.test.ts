@@ -13,6 +13,7 @@ import {
   expectCompliantSynth,
   expectRejected,
 } from './harness';
+import { showingValue } from './received';
 
 const ACCOUNT = '111111111111';
 const REGION = 'us-east-1';
@@ -295,7 +296,10 @@ describeProperty(
   caseArb,
   (c) => ({
     violations: violations(c),
-    build: (stack) => new ReferenceVpc(stack, 'Network', propsOf(c)),
+    build: (stack) => {
+      const props = propsOf(c);
+      showingValue(() => new ReferenceVpc(stack, 'Network', props), props, violations(c));
+    },
     nagShape: nagShape(c),
     stackProps: c.zones.env ? { env: { account: ACCOUNT, region: REGION } } : undefined,
     context: c.zones.env

@@ -20,6 +20,7 @@ import {
   validOrMutated,
 } from './arbitraries';
 import { describeProperty, expectRejected, importedAlarmTopic } from './harness';
+import { showingValue } from './received';
 
 /**
  * The VPC: an imported three-tier VPC (cheap to synthesize), or the default ReferenceVpc; a VPC
@@ -308,11 +309,17 @@ const REJECTS = [
 describeProperty(
   'ThreeTierWebApp',
   caseArb,
-  (c) => ({
-    violations: violations(c),
-    build: (stack) => new ThreeTierWebApp(stack, 'WebApp', propsOf(stack, c)),
-    nagShape: nagShape(c),
-  }),
+  (c) => {
+    const expected = violations(c);
+    return {
+      violations: expected,
+      build: (stack) => {
+        const props = propsOf(stack, c);
+        showingValue(() => new ThreeTierWebApp(stack, 'WebApp', props), props, expected);
+      },
+      nagShape: nagShape(c),
+    };
+  },
   { rejects: REJECTS },
 );
 
