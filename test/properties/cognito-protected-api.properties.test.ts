@@ -25,6 +25,7 @@ import {
   validOrMutated,
 } from './arbitraries';
 import { describeProperty, expectCompliantSynth, expectRejected, importedAlarmTopic } from './harness';
+import { showingValue } from './received';
 
 /** Scopes and routes, tied by "every route's scope is defined". */
 interface Api {
@@ -447,11 +448,17 @@ const REJECTS = [
 describeProperty(
   'CognitoProtectedApi',
   caseArb,
-  (c) => ({
-    violations: violations(c),
-    build: (stack) => new CognitoProtectedApi(stack, 'Api', propsOf(stack, c)),
-    nagShape: nagShape(c),
-  }),
+  (c) => {
+    const expected = violations(c);
+    return {
+      violations: expected,
+      build: (stack) => {
+        const props = propsOf(stack, c);
+        showingValue(() => new CognitoProtectedApi(stack, 'Api', props), props, expected);
+      },
+      nagShape: nagShape(c),
+    };
+  },
   { rejects: REJECTS },
 );
 

@@ -48,7 +48,8 @@ export function renderings(value: unknown): string[] {
     if (/^[A-Za-z_]+$/.test(value)) forms.push(value, value.toUpperCase());
     return forms;
   }
-  if (Array.isArray(value)) return value.length === 0 ? ['none', '0'] : [String(value.length)];
+  if (Array.isArray(value))
+    return value.length === 0 ? ['none', '0', 'an empty list'] : [String(value.length)];
   if (typeof value === 'boolean') return [String(value)];
   return [JSON.stringify(value)];
 }
@@ -66,9 +67,12 @@ export function showsReceived(message: string, value: unknown): boolean {
   const at = message.search(/received/i);
   if (at < 0) return false;
   // Up to three words may come between: lowercase ones, or the prop's own name ("received minCapacity 3").
-  const after = message.slice(at + 'received'.length).replace(/^:?\s+(?:[a-z][A-Za-z]*\s+){0,3}/, '');
-  return forms.some(
-    (form) => after.startsWith(form) && !/^[A-Za-z0-9_]|^\.\d/.test(after.slice(form.length)),
+  const raw = message.slice(at + 'received'.length).replace(/^:?\s+/, '');
+  const after = raw.replace(/^(?:[a-z][A-Za-z]*\s+){0,3}/, '');
+  return forms.some((form) =>
+    [raw, after].some(
+      (text) => text.startsWith(form) && !/^[A-Za-z0-9_]|^\.\d/.test(text.slice(form.length)),
+    ),
   );
 }
 
@@ -93,7 +97,9 @@ export function valueAt(props: object, prop: string): unknown {
  */
 export function shownValue(props: object, prop: string): unknown {
   const value = valueAt(props, prop);
-  return /(^|\.|[a-z])[lL]ogRetention$/.test(prop) && value === logs.RetentionDays.INFINITE ? 'INFINITE' : value;
+  return /(^|\.|[a-z])[lL]ogRetention$/.test(prop) && value === logs.RetentionDays.INFINITE
+    ? 'INFINITE'
+    : value;
 }
 
 /**
