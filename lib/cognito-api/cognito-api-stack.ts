@@ -12,8 +12,10 @@ export interface CognitoApiStackProps extends StackProps {
   readonly profile: Profile;
   /**
    * Managed-login domain prefix (`https://<prefix>.auth.<region>.amazoncognito.com`). Prefixes are
-   * unique across all AWS accounts in a Region; the reference app passes `-c cognitoDomainPrefix=...`.
-   * @default 'refarch-notes-<profile>-<account id>', unique per account without any input
+   * unique across all AWS accounts in a Region; the reference app reads the context key
+   * `cognitoDomainPrefix`, which belongs in cdk.json: it must stay the same on every deploy, since a new
+   * prefix replaces the domain and changes the sign-in URL (aws/aws-cdk#10062).
+   * @default 'refarch-notes-<profile>-<account id>', the same on every deploy from one account
    */
   readonly domainPrefix?: string;
 }

@@ -38,6 +38,8 @@ import { runtimeEntry } from '../core/runtime-entry';
 const CONSTRUCT = 'CognitoProtectedApi';
 /** The API's one stage (the path prefix of every URL: `https://<api>.execute-api.<region>.amazonaws.com/v1/`). */
 const STAGE_NAME = 'v1';
+/** Requests in 5 minutes below which the 4XX alarm does not judge the rate (one 401 alone would be 100%). */
+export const CLIENT_ERROR_ALARM_MIN_REQUESTS = 20;
 
 /** The notes handler shipped with the construct (list, create, get, delete per user). */
 export const NOTES_HANDLER_ENTRY = runtimeEntry(__dirname, 'notes');
@@ -102,6 +104,14 @@ export interface CognitoProtectedApiProps {
    * @default false
    */
   readonly selfSignUpEnabled?: boolean;
+  /**
+   * How the user pool sends email (invitations, verification and password-reset codes). Cognito's built-in
+   * sender allows about 50 emails a day per account and Region (a quota that cannot be raised), which an
+   * invite-only pool reaches on the first busy day; `cognito.UserPoolEmail.withSES({ fromEmail, sesRegion,
+   * sesVerifiedDomain })` sends from an address verified in Amazon SES under the SES quotas instead.
+   * @default - Cognito's built-in sender (no-reply@verificationemail.com, about 50 emails a day)
+   */
+  readonly email?: cognito.UserPoolEmail;
   /**
    * Whether users must set up TOTP (authenticator app) MFA (000 L919, 003 L1880-1881). SMS is never
    * offered (SIM swapping, cost per message).
@@ -248,6 +258,21 @@ export interface CognitoProtectedApiProps {
   readonly alarmTopic?: sns.ITopic;
 }
 
+/**
+ * Rules of the AWS Core Rule Set that inspect the request body and are switched to COUNT (matches are
+ * logged and labelled, never blocked). A note is free text: `SizeRestrictions_BODY` blocks bodies over
+ * 8 KB while the model accepts 10,000 characters (up to ~40 KB in UTF-8), and the others block notes that
+ * merely contain `<script>`, `../`, a URL or `169.254.169.254`. The API model bounds the body instead, the
+ * handler stores it as data and returns it as JSON, never as HTML.
+ */
+export const CORE_RULE_SET_COUNTED_BODY_RULES = [
+  'SizeRestrictions_BODY',
+  'CrossSiteScripting_BODY',
+  'GenericLFI_BODY',
+  'GenericRFI_BODY',
+  'EC2MetaDataSSRF_BODY',
+] as const;
+
 /** The default routes: the notes API. */
 export const NOTES_ROUTES: ApiRoute[] = [
   { path: '/notes', method: 'GET' },
@@ -343,6 +368,7 @@ export class CognitoProtectedApi extends Construct {
       autoVerify: { email: true },
       keepOriginal: { email: true },
       standardAttributes: { email: { required: true, mutable: true } },
+      email: props.email,
       // Written out so the template shows it (cdk-nag COG1 reads the template): 12 characters and
       // every character class, and temporary passwords an administrator sets expire after 3 days.
       passwordPolicy: {
@@ -478,6 +504,10 @@ export class CognitoProtectedApi extends Construct {
       removalPolicy,
     });
     this.api = new apigateway.RestApi(this, 'Api', {
+      // Stage metrics are dimensioned by ApiName and Stage only: two APIs named alike (the CDK's default name
+      // is the construct id, 'Api') with the same stage in one account and Region would read each other's
+      // traffic in every alarm. The name carries the construct path, stack name included.
+      restApiName: Names.uniqueResourceName(this, { maxLength: 255, separator: '-' }),
       description: `Per-user API of ${this.node.path}, Cognito-protected`,
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       // The construct writes the account-level logging role itself (createCloudWatchRole), with a policy
@@ -902,10 +932,23 @@ export class CognitoProtectedApi extends Construct {
   }
 
   private createWebAcl(removalPolicy: RemovalPolicy, retention: logs.RetentionDays): wafv2.CfnWebACL {
-    const managed = (name: string, priority: number): wafv2.CfnWebACL.RuleProperty => ({
+    const managed = (
+      name: string,
+      priority: number,
+      countOnly: readonly string[] = [],
+    ): wafv2.CfnWebACL.RuleProperty => ({
       name,
       priority,
-      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+      statement: {
+        managedRuleGroupStatement: {
+          vendorName: 'AWS',
+          name,
+          ruleActionOverrides:
+            countOnly.length > 0
+              ? countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } }))
+              : undefined,
+        },
+      },
       overrideAction: { none: {} },
       visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: name },
     });
@@ -919,7 +962,7 @@ export class CognitoProtectedApi extends Construct {
       },
       rules: [
         managed('AWSManagedRulesAmazonIpReputationList', 0),
-        managed('AWSManagedRulesCommonRuleSet', 1),
+        managed('AWSManagedRulesCommonRuleSet', 1, CORE_RULE_SET_COUNTED_BODY_RULES),
         managed('AWSManagedRulesKnownBadInputsRuleSet', 2),
         {
           // One address may send at most 1,000 requests in 5 minutes, whoever it signs in as.
@@ -989,8 +1032,18 @@ export class CognitoProtectedApi extends Construct {
       ),
       alarm(
         'Api4xxAlarm',
-        'More than 10% of API requests were rejected (4XX) over 5 minutes: expired tokens, missing scopes, bad bodies or throttling (429).',
-        stage.metricClientError({ period, statistic: 'Average' }),
+        `More than 10% of API requests were rejected (4XX) over 5 minutes, out of at least ${CLIENT_ERROR_ALARM_MIN_REQUESTS} ` +
+          'requests: expired tokens, missing scopes, bad bodies or throttling (429). Below that traffic the rate reads 0, ' +
+          'so one 401 of a lone user does not page anyone.',
+        new cloudwatch.MathExpression({
+          expression: `IF(requests >= ${CLIENT_ERROR_ALARM_MIN_REQUESTS}, errors / requests, 0)`,
+          usingMetrics: {
+            errors: stage.metricClientError({ period, statistic: 'Sum' }),
+            requests: stage.metricCount({ period, statistic: 'Sum' }),
+          },
+          period,
+          label: '4XX rate (0 below the minimum traffic)',
+        }),
         0.1,
       ),
       alarm(

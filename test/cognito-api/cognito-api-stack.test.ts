@@ -406,15 +406,21 @@ describe('alarms', () => {
     const t = templates.sandbox;
     const [[topicId]] = resources(t, 'AWS::SNS::Topic');
     const alarms = resources(t, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-    expect(alarms.map((a) => a.MetricName)).toEqual([
-      '5XXError',
-      '4XXError',
-      'Latency',
-      'Errors',
-      'Throttles',
+    // The 4XX alarm is metric math (errors / requests, given enough requests): its metrics are in Metrics.
+    type Stat = { MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string }[] } } };
+    const stats = (a: Record<string, unknown>) =>
+      a.Metrics
+        ? (a.Metrics as Stat[]).filter((m) => m.MetricStat).map((m) => m.MetricStat!.Metric)
+        : [{ MetricName: a.MetricName as string, Dimensions: a.Dimensions as { Name: string }[] }];
+    expect(alarms.map((a) => stats(a).map((m) => m.MetricName))).toEqual([
+      ['5XXError'],
+      ['4XXError', 'Count'],
+      ['Latency'],
+      ['Errors'],
+      ['Throttles'],
     ]);
     for (const a of alarms.slice(0, 3)) {
-      expect((a.Dimensions as { Name: string }[]).map((d) => d.Name).sort()).toEqual(['ApiName', 'Stage']);
+      for (const m of stats(a)) expect(m.Dimensions.map((d) => d.Name).sort()).toEqual(['ApiName', 'Stage']);
     }
     for (const a of alarms.slice(3)) {
       expect((a.Dimensions as { Name: string }[]).map((d) => d.Name)).toEqual(['FunctionName']);
@@ -592,4 +598,98 @@ describe('production profile', () => {
   test('all six nag packs are clean', () => expectNagClean(stacks.production));
 
   test('snapshot', () => expect(templates.production.toJSON()).toMatchSnapshot());
+});
+
+describe('issue 16: WAF body rules, API name, 4XX alarm', () => {
+  // The body rules of the Core Rule Set that block text a note may hold (`<script>`, `../`, a URL, a
+  // body over 8 KB), counted instead of blocking: the API model is the size guard.
+  const COUNTED_BODY_RULES = [
+    'SizeRestrictions_BODY',
+    'CrossSiteScripting_BODY',
+    'GenericLFI_BODY',
+    'GenericRFI_BODY',
+    'EC2MetaDataSSRF_BODY',
+  ];
+  type Rule = {
+    Name: string;
+    Statement: {
+      ManagedRuleGroupStatement?: {
+        Name: string;
+        RuleActionOverrides?: { Name: string; ActionToUse: Record<string, unknown> }[];
+      };
+    };
+  };
+  const rules = () => resources(templates.production, 'AWS::WAFv2::WebACL')[0][1].Properties.Rules as Rule[];
+
+  test('the Core Rule Set counts (never blocks) its body rules, the size rule among them', () => {
+    const crs = rules().find((r) => r.Name === 'AWSManagedRulesCommonRuleSet')!;
+    const overrides = crs.Statement.ManagedRuleGroupStatement!.RuleActionOverrides ?? [];
+    expect(overrides.map((o) => o.Name).sort()).toEqual([...COUNTED_BODY_RULES].sort());
+    for (const o of overrides) expect(o.ActionToUse).toEqual({ Count: {} });
+  });
+
+  test('the largest valid note is larger than the 8 KB the size rule would block, so that rule must be COUNT', () => {
+    const [[, model]] = resources(templates.production, 'AWS::ApiGateway::Model');
+    const props = (model.Properties.Schema as { properties: Record<string, { maxLength: number }> })
+      .properties;
+    // Worst case: 4 UTF-8 bytes per character, plus the JSON around the two strings.
+    const worst =
+      Buffer.byteLength(JSON.stringify({ title: '', body: '' })) +
+      4 * (props.title.maxLength + props.body.maxLength);
+    expect(worst).toBeGreaterThan(8192);
+    const crs = rules().find((r) => r.Name === 'AWSManagedRulesCommonRuleSet')!;
+    const size = crs.Statement.ManagedRuleGroupStatement!.RuleActionOverrides?.find(
+      (o) => o.Name === 'SizeRestrictions_BODY',
+    );
+    expect(size?.ActionToUse).toEqual({ Count: {} });
+  });
+
+  test('the REST API name is unique per stack, and the stage alarms read that name', () => {
+    const app = testApp();
+    const demo = new CognitoApiStack(app, 'RefArch-CognitoApi', { profile: 'sandbox' });
+    const integ = new CognitoApiStack(app, 'RefArchInteg-CognitoApi', {
+      profile: 'sandbox',
+      domainPrefix: 'refarch-integ-notes',
+    });
+    const nameOf = (s: CognitoApiStack) =>
+      resources(Template.fromStack(s), 'AWS::ApiGateway::RestApi')[0][1].Properties.Name as string;
+    expect(nameOf(demo)).not.toEqual(nameOf(integ));
+    expect(nameOf(demo)).toContain('RefArchCognitoApi');
+    expect(nameOf(integ)).toContain('RefArchIntegCognitoApi');
+    const apiNames = JSON.stringify(
+      Object.values(Template.fromStack(demo).findResources('AWS::CloudWatch::Alarm')),
+    ).match(/"ApiName","Value":"[^"]*"/g);
+    expect(new Set(apiNames)).toEqual(new Set([`"ApiName","Value":"${nameOf(demo)}"`]));
+  });
+
+  test('the 4XX alarm needs a minimum number of requests: one 401 at low traffic does not fire it', () => {
+    type Query = {
+      Id: string;
+      Expression?: string;
+      ReturnData?: boolean;
+      MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string }[] }; Stat: string };
+    };
+    const alarm = resources(templates.sandbox, 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .find((a) => JSON.stringify(a.Metrics ?? a.MetricName).includes('4XXError'))!;
+    const queries = alarm.Metrics as Query[];
+    const byName = (name: string) => queries.find((q) => q.MetricStat?.Metric.MetricName === name)!;
+    expect(byName('4XXError').MetricStat!.Stat).toBe('Sum');
+    expect(byName('Count').MetricStat!.Stat).toBe('Sum');
+    const expr = queries.find((q) => q.ReturnData !== false && q.Expression)!.Expression!;
+    // Evaluate the alarm's expression as CloudWatch would, for a few traffic levels.
+    const evaluate = (errors: number, requests: number): number =>
+      new Function(byName('4XXError').Id, byName('Count').Id, 'IF', `return ${expr};`)(
+        errors,
+        requests,
+        (c: boolean, a: number, b: number) => (c ? a : b),
+      ) as number;
+    const fires = (errors: number, requests: number) =>
+      evaluate(errors, requests) > (alarm.Threshold as number);
+    expect(fires(1, 1)).toBe(false); // one 401, nobody else
+    expect(fires(5, 10)).toBe(false); // half of ten: still too few to judge
+    expect(fires(20, 100)).toBe(true); // 20 %
+    expect(fires(5, 100)).toBe(false); // 5 %
+    expect(alarm.Threshold).toBe(0.1);
+  });
 });

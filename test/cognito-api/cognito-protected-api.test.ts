@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
@@ -358,5 +359,29 @@ describe('validation', () => {
 
   test('guests without an identity pool', () => {
     expect(invalid({ allowGuests: true })).toThrow(/allowGuests: is true but createIdentityPool is not/);
+  });
+});
+
+describe('email sender (issue 16)', () => {
+  const pool = (t: Template) => Object.values(t.findResources('AWS::Cognito::UserPool'))[0].Properties;
+
+  test("by default Cognito's built-in sender (about 50 emails a day) sends invitations and codes", () => {
+    const cfg = pool(Template.fromStack(build().stack)).EmailConfiguration;
+    expect(cfg?.EmailSendingAccount ?? 'COGNITO_DEFAULT').toBe('COGNITO_DEFAULT');
+  });
+
+  test('email: UserPoolEmail.withSES sends through an SES from-address (the SES quota, not 50 a day)', () => {
+    const { stack } = build({
+      email: cognito.UserPoolEmail.withSES({
+        fromEmail: 'notes@example.com',
+        sesRegion: 'eu-west-1',
+        sesVerifiedDomain: 'example.com',
+      }),
+    });
+    expect(pool(Template.fromStack(stack)).EmailConfiguration).toMatchObject({
+      EmailSendingAccount: 'DEVELOPER',
+      From: 'notes@example.com',
+      SourceArn: expect.anything(),
+    });
   });
 });

@@ -2,7 +2,7 @@
 import { AddressInfo } from 'net';
 import { Server } from 'http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { callerSub, createHandler, parseNewNote } from '../../lib/cognito-api/runtime/notes';
 
@@ -58,7 +58,7 @@ function event(
   sub: string | undefined,
   method: string,
   resource: string,
-  opts: { noteId?: string; body?: string | null; origin?: string } = {},
+  opts: { noteId?: string; body?: string | null; origin?: string; query?: Record<string, string> } = {},
 ): APIGatewayProxyEvent {
   return {
     httpMethod: method,
@@ -67,6 +67,7 @@ function event(
     pathParameters: opts.noteId !== undefined ? { noteId: opts.noteId } : null,
     headers: opts.origin ? { origin: opts.origin } : {},
     body: opts.body ?? null,
+    queryStringParameters: opts.query ?? null,
     requestContext: {
       authorizer: sub === undefined ? undefined : { claims: { sub, scope: 'notes/read notes/write' } },
     },
@@ -226,5 +227,110 @@ describe('server errors', () => {
     expect(json(r)).toEqual({ message: 'internal error' });
     expect(log).toHaveBeenCalledTimes(1);
     log.mockRestore();
+  });
+});
+
+describe('GET /notes pagination (issue 16)', () => {
+  const CAROL = '33333333-cccc-4ccc-8ccc-333333333333';
+  const DAVE = '44444444-dddd-4ddd-8ddd-444444444444';
+  const id = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+
+  /** Writes notes straight into the table (25 per batch, the BatchWriteItem limit). */
+  async function seed(sub: string, count: number, body: (i: number) => string): Promise<void> {
+    for (let start = 0; start < count; start += 25) {
+      const items = Array.from({ length: Math.min(25, count - start) }, (_, k) => start + k).map((i) => ({
+        PutRequest: {
+          Item: {
+            userId: sub,
+            noteId: id(i),
+            title: `n${i}`,
+            body: body(i),
+            createdAt: '2026-01-01T00:00:00.000Z',
+          },
+        },
+      }));
+      await doc.send(new BatchWriteCommand({ RequestItems: { [TABLE]: items } }));
+    }
+  }
+
+  /** Follows nextToken until the last page; returns every page. */
+  async function allPages(sub: string, query: Record<string, string> = {}) {
+    const pages: { notes: { noteId: string }[]; nextToken?: string }[] = [];
+    let token: string | undefined;
+    do {
+      const r = await handle(
+        event(sub, 'GET', '/notes', { query: token ? { ...query, nextToken: token } : query }),
+      );
+      expect(r.statusCode).toBe(200);
+      const page = json(r);
+      pages.push(page);
+      token = page.nextToken;
+      expect(pages.length).toBeLessThan(100);
+    } while (token);
+    return pages;
+  }
+
+  beforeAll(async () => {
+    await seed(CAROL, 250, () => 'short');
+  });
+
+  test('more than 100 notes: every note comes back across pages, none twice', async () => {
+    const pages = await allPages(CAROL);
+    const ids = pages.flatMap((p) => p.notes.map((n) => n.noteId));
+    expect(pages.length).toBe(3);
+    expect(ids).toHaveLength(250);
+    expect(new Set(ids).size).toBe(250);
+    expect(new Set(ids)).toEqual(new Set(Array.from({ length: 250 }, (_, i) => id(i))));
+  });
+
+  test('the limit query parameter sets the page size', async () => {
+    const pages = await allPages(CAROL, { limit: '40' });
+    expect(pages.map((p) => p.notes.length)).toEqual([40, 40, 40, 40, 40, 40, 10]);
+  });
+
+  test('the token holds only the note id (base64url), never the owner', async () => {
+    const first = json(await handle(event(CAROL, 'GET', '/notes', { query: { limit: '5' } })));
+    expect(Buffer.from(first.nextToken, 'base64url').toString('utf8')).toBe(id(4));
+    expect(first.nextToken).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  test("another user's token reads only the caller's own partition", async () => {
+    await create(DAVE, 'dave-only');
+    const carolToken = json(await handle(event(CAROL, 'GET', '/notes', { query: { limit: '5' } }))).nextToken;
+    const r = await handle(event(DAVE, 'GET', '/notes', { query: { nextToken: carolToken } }));
+    expect(r.statusCode).toBe(200);
+    const notes = json(r).notes as { title: string }[];
+    expect(notes.every((n) => n.title === 'dave-only')).toBe(true);
+    expect(notes.some((n) => n.title.startsWith('n'))).toBe(false);
+  });
+
+  test.each([
+    ['not base64url', { nextToken: '***' }, /nextToken/],
+    [
+      'base64 of something that is not a note id',
+      { nextToken: Buffer.from('{"userId":"x"}').toString('base64url') },
+      /nextToken/,
+    ],
+    ['an empty token', { nextToken: '' }, /nextToken/],
+    ['limit 0', { limit: '0' }, /limit must be an integer from 1 to 100; received '0'/],
+    ['limit 101', { limit: '101' }, /limit must be an integer from 1 to 100; received '101'/],
+    ['limit not a number', { limit: 'ten' }, /limit must be an integer from 1 to 100; received 'ten'/],
+    ['limit 1.5', { limit: '1.5' }, /limit must be an integer/],
+  ])('%s -> 400 with a clear message', async (_name, query, message) => {
+    const r = await handle(event(CAROL, 'GET', '/notes', { query }));
+    expect(r.statusCode).toBe(400);
+    expect(json(r).message).toMatch(message);
+  });
+
+  test('the 1 MB page limit cuts a page early: a token still comes back and the rest follows', async () => {
+    const EVE = '55555555-eeee-4eee-8eee-555555555555';
+    // 30 notes of ~40 KB: 1.2 MB, so one Query stops at 1 MB with fewer than the 100 asked for.
+    await seed(EVE, 30, (i) => String(i % 10).repeat(40_000));
+    const pages = await allPages(EVE);
+    expect(pages[0].notes.length).toBeLessThan(30);
+    expect(pages[0].nextToken).toBeDefined();
+    const ids = pages.flatMap((p) => p.notes.map((n) => n.noteId));
+    expect(ids).toHaveLength(30);
+    expect(new Set(ids).size).toBe(30);
   });
 });

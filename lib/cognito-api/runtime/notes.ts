@@ -18,7 +18,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 /** Longest title and body the API accepts (the API Gateway model enforces the same limits). */
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_BODY_LENGTH = 10_000;
-/** Most notes one list call returns. */
+/** Most notes one list call returns, and the default page size (`?limit=` may ask for fewer). */
 export const LIST_LIMIT = 100;
 
 /** One stored note, as the API returns it (the owner's `sub` stays server-side). */
@@ -97,6 +97,36 @@ function noteIdOf(event: APIGatewayProxyEvent): string {
   return id;
 }
 
+/**
+ * The continuation token of `GET /notes`: base64url of the last note id of the page, nothing else. The
+ * caller's `sub` is never in it: the handler rebuilds DynamoDB's ExclusiveStartKey from the verified claims,
+ * so a token copied from another user (or forged) can only move through the caller's own partition.
+ */
+export function encodeNextToken(noteId: string): string {
+  return Buffer.from(noteId, 'utf8').toString('base64url');
+}
+
+/** Reads a continuation token back to a note id; throws HttpError(400) for anything else. */
+export function decodeNextToken(token: string): string {
+  const invalid = new HttpError(
+    400,
+    'nextToken is not a token this API returned; pass the nextToken of the previous page unchanged, or omit it for the first page',
+  );
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(token)) throw invalid;
+  const noteId = Buffer.from(token, 'base64url').toString('utf8');
+  if (!UUID.test(noteId)) throw invalid;
+  return noteId;
+}
+
+/** Page size from `?limit=`: an integer from 1 to LIST_LIMIT, LIST_LIMIT when absent. */
+export function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return LIST_LIMIT;
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > LIST_LIMIT) {
+    throw new HttpError(400, `limit must be an integer from 1 to ${LIST_LIMIT}; received '${raw}'`);
+  }
+  return Number(raw);
+}
+
 function toNote(item: Record<string, unknown>): Note {
   return {
     noteId: String(item.noteId),
@@ -118,15 +148,24 @@ export function createHandler(
     const key = `${event.httpMethod} ${event.resource}`;
     switch (key) {
       case 'GET /notes': {
+        const query = event.queryStringParameters ?? {};
+        const limit = parseLimit(query.limit);
+        const after = query.nextToken === undefined ? undefined : decodeNextToken(query.nextToken);
+        // One Query returns at most `limit` items and at most 1 MB: a page can be short, and DynamoDB says
+        // so with LastEvaluatedKey. Whenever it is there, the caller gets a token for the rest.
         const out = await deps.client.send(
           new QueryCommand({
             TableName: deps.tableName,
             KeyConditionExpression: 'userId = :u',
             ExpressionAttributeValues: { ':u': userId },
-            Limit: LIST_LIMIT,
+            Limit: limit,
+            ExclusiveStartKey: after === undefined ? undefined : { userId, noteId: after },
           }),
         );
-        return { statusCode: 200, body: { notes: (out.Items ?? []).map(toNote) } };
+        const last = out.LastEvaluatedKey?.noteId;
+        const page: { notes: Note[]; nextToken?: string } = { notes: (out.Items ?? []).map(toNote) };
+        if (typeof last === 'string') page.nextToken = encodeNextToken(last);
+        return { statusCode: 200, body: page };
       }
       case 'POST /notes': {
         const input = parseNewNote(event.body);
