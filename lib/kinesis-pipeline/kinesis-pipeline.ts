@@ -32,10 +32,17 @@ import { acknowledgeConsumer, acknowledgeFirehoseRoles, acknowledgeOnFailureQueu
 
 const NAME = 'KinesisPipeline';
 
+/** The one partition column of the Glue table: the UTC hour Firehose wrote the object in. */
+export const PARTITION_COLUMN = 'dt';
+/**
+ * Java DateTimeFormatter pattern of that hour, used twice: by Firehose's `!{timestamp:...}` expression
+ * (Firehose custom prefixes) and by the Glue table's `date` partition projection (`projection.dt.format`).
+ * It sorts as text, so `WHERE dt >= '2026-12-01-00'` compares as time.
+ */
+export const PARTITION_FORMAT = 'yyyy-MM-dd-HH';
 /** The partition part of the data prefix that the Glue table's partition projection understands. */
-export const PARTITIONS_SUFFIX =
-  'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
-/** Default key prefix: Hive-style time partitions (year=/month=/day=/hour=, UTC) that Athena can prune. */
+export const PARTITIONS_SUFFIX = `${PARTITION_COLUMN}=!{timestamp:${PARTITION_FORMAT}}/`;
+/** Default key prefix: one Hive-style partition per UTC hour (dt=2026-12-06-10) that Athena can prune. */
 export const DEFAULT_DATA_PREFIX = `data/${PARTITIONS_SUFFIX}`;
 /** Default error prefix; Firehose requires `!{firehose:error-output-type}` once expressions are used. */
 export const DEFAULT_ERROR_PREFIX =
@@ -157,8 +164,9 @@ export interface KinesisPipelineProps {
    */
   readonly compression?: firehose.Compression;
   /**
-   * Key prefix of delivered objects. Hive-style time partitions let Athena prune by date (001 L3484-3507).
-   * @default 'data/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/'
+   * Key prefix of delivered objects. One Hive-style partition per UTC hour lets Athena prune by time
+   * (001 L3484-3507).
+   * @default 'data/dt=!{timestamp:yyyy-MM-dd-HH}/'
    */
   readonly dataOutputPrefix?: string;
   /**
@@ -174,8 +182,9 @@ export interface KinesisPipelineProps {
    */
   readonly infrequentAccessAfter?: Duration;
   /**
-   * Age at which objects move to S3 Glacier Flexible Retrieval (000 L229-235). Later than
-   * `infrequentAccessAfter`.
+   * Age at which objects move to S3 Glacier Instant Retrieval (GLACIER_IR), which Athena still queries
+   * (milliseconds to read, billed per GB read); the notes' Glacier Flexible Retrieval (000 L229-235) is
+   * skipped by Athena. Later than `infrequentAccessAfter`.
    * @default Duration.days(90)
    */
   readonly glacierAfter?: Duration;
@@ -228,7 +237,7 @@ export interface KinesisPipelineProps {
   // ---- Query layer ----
   /**
    * Add a Glue table (with partition projection) and an Athena workgroup over the data lake. Needs a
-   * `dataOutputPrefix` ending in the default `year=/month=/day=/hour=` partitions. Nothing costs while idle.
+   * `dataOutputPrefix` ending in the default `dt=!{timestamp:yyyy-MM-dd-HH}/` partition. Nothing costs while idle.
    * @default true
    */
   readonly queryable?: boolean;
@@ -424,8 +433,11 @@ export class KinesisPipeline extends Construct {
           id: 'TierThenExpire',
           transitions: [
             { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: p.infrequentAccessAfter },
-            // Glacier Flexible Retrieval: minutes to hours to read back (000 L229-235).
-            { storageClass: s3.StorageClass.GLACIER, transitionAfter: p.glacierAfter },
+            // Glacier Instant Retrieval, not Flexible Retrieval (000 L229-235): Athena reads GLACIER_IR objects
+            // like any other, but skips GLACIER and DEEP_ARCHIVE ones without an error (Athena User Guide,
+            // "Query restored Amazon S3 Glacier objects"), so the table would silently lose every hour older
+            // than glacierAfter.
+            { storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: p.glacierAfter },
           ],
           expiration: p.expireAfter,
           noncurrentVersionExpiration: Duration.days(30),
@@ -442,6 +454,9 @@ export class KinesisPipeline extends Construct {
         bucket: this.bucket,
         encryptionKey: this.dataKey,
         dataPrefix: p.queryDataPrefix,
+        partitionColumn: PARTITION_COLUMN,
+        partitionFormat: PARTITION_FORMAT,
+        dataExpireAfter: p.expireAfter,
         resultsPrefix: ATHENA_RESULTS_PREFIX,
         bytesScannedCutoffPerQuery: p.queryScanLimit,
         removalPolicy,

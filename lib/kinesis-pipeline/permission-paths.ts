@@ -8,7 +8,7 @@ import { PatternPermissions } from '../core/permission-paths';
  * key, CloudWatch alarms publishing to the alarm topic.
  */
 
-const OBJECT = '${Clickstream/Bucket.Arn}/data/year=2026/month=12/day=06/hour=10/clicks-1.gz';
+const OBJECT = '${Clickstream/Bucket.Arn}/data/dt=2026-12-06-10/clicks-1.gz';
 
 export const KINESIS_PIPELINE_PERMISSIONS: PatternPermissions = {
   paths: [

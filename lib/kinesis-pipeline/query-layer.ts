@@ -1,9 +1,12 @@
-import { Names, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { validatePattern, validateWholeDuration } from '../core/errors';
+
+const NAME = 'ClickstreamQueryLayer';
 
 /** Props of {@link ClickstreamQueryLayer}. */
 export interface ClickstreamQueryLayerProps {
@@ -11,8 +14,26 @@ export interface ClickstreamQueryLayerProps {
   readonly bucket: s3.IBucket;
   /** Key the bucket is encrypted with; Athena encrypts its query results with it too. */
   readonly encryptionKey: kms.IKey;
-  /** Key prefix of the delivered objects, e.g. `data/` (followed by year=/month=/day=/hour=). */
+  /** Key prefix of the delivered objects, e.g. `data/` (followed by `<partitionColumn>=<hour>/`). */
   readonly dataPrefix: string;
+  /**
+   * Name of the one partition column; the objects lie under `<dataPrefix><partitionColumn>=<value>/`.
+   * @default 'dt'
+   */
+  readonly partitionColumn?: string;
+  /**
+   * Java DateTimeFormatter pattern of the partition value, the same string as in the Firehose prefix's
+   * `!{timestamp:...}` expression; its finest field must be the hour (`HH`): one partition per hour.
+   * @default 'yyyy-MM-dd-HH'
+   */
+  readonly partitionFormat?: string;
+  /**
+   * When the data lake's lifecycle deletes objects: partitions are projected only back to then (plus a
+   * day, as S3 rounds the expiry up to the next midnight UTC), so an unfiltered query lists at most that
+   * many hours, however long the table lives.
+   * @default Duration.days(365)
+   */
+  readonly dataExpireAfter?: Duration;
   /** Key prefix for Athena query results inside the same bucket. */
   readonly resultsPrefix: string;
   /** Most data one query may scan before Athena cancels it (a cost guard: Athena bills per TB scanned). */
@@ -25,8 +46,10 @@ export interface ClickstreamQueryLayerProps {
  * A Glue table over the Firehose output and an Athena workgroup to query it (001 L3484-3507:
  * "analytics directly against S3 objects", "Partition your data").
  *
- * Partition projection computes the year/month/day/hour partitions from the table properties, so no
- * Glue crawler and no `MSCK REPAIR TABLE` are needed as new hours arrive.
+ * Partition projection computes the hourly partitions from the table properties, so no Glue crawler and
+ * no `MSCK REPAIR TABLE` are needed as new hours arrive. One `date` column (AWS's advice for time-based
+ * partitions) spans only real hours from the oldest object the lifecycle keeps to NOW: no 31 February,
+ * no empty years ahead.
  */
 export class ClickstreamQueryLayer extends Construct {
   /** Glue database name. */
@@ -38,6 +61,21 @@ export class ClickstreamQueryLayer extends Construct {
 
   constructor(scope: Construct, id: string, props: ClickstreamQueryLayerProps) {
     super(scope, id);
+    validatePattern(
+      NAME,
+      'partitionColumn',
+      props.partitionColumn,
+      /^[a-z_][a-z0-9_]*$/,
+      'must be a lower-case Hive column name (a-z, 0-9, _)',
+    );
+    validatePattern(
+      NAME,
+      'partitionFormat',
+      props.partitionFormat,
+      /^(?=.*HH)[^msSanAN{}]+$/,
+      'must be a DateTimeFormatter pattern whose finest field is the hour (HH): the projection steps by 1 hour',
+    );
+    validateWholeDuration(NAME, 'dataExpireAfter', props.dataExpireAfter, 'days');
     const account = Stack.of(this).account;
     this.databaseName = Names.uniqueResourceName(this, { maxLength: 200, separator: '_' })
       .toLowerCase()
@@ -48,6 +86,11 @@ export class ClickstreamQueryLayer extends Construct {
     });
 
     const location = `s3://${props.bucket.bucketName}/${props.dataPrefix}`;
+    const column = props.partitionColumn ?? 'dt';
+    const format = props.partitionFormat ?? 'yyyy-MM-dd-HH';
+    // S3 deletes an object up to a day after expireAfter (rounded to the next midnight UTC).
+    const expireAfter = props.dataExpireAfter ?? Duration.days(365);
+    const range = expireAfter.isUnresolved() ? 'NOW-366DAYS,NOW' : `NOW-${expireAfter.toDays() + 1}DAYS,NOW`;
     const table = new glue.CfnTable(this, 'Table', {
       catalogId: account,
       databaseName: this.databaseName,
@@ -55,22 +98,16 @@ export class ClickstreamQueryLayer extends Construct {
         name: this.tableName,
         description: 'One row per click event (newline-delimited JSON, GZIP), partitioned by UTC hour',
         tableType: 'EXTERNAL_TABLE',
-        partitionKeys: ['year', 'month', 'day', 'hour'].map((name) => ({ name, type: 'string' })),
+        partitionKeys: [{ name: column, type: 'string' }],
         parameters: {
           classification: 'json',
           'projection.enabled': 'true',
-          'projection.year.type': 'integer',
-          'projection.year.range': '2025,2100',
-          'projection.month.type': 'integer',
-          'projection.month.range': '1,12',
-          'projection.month.digits': '2',
-          'projection.day.type': 'integer',
-          'projection.day.range': '1,31',
-          'projection.day.digits': '2',
-          'projection.hour.type': 'integer',
-          'projection.hour.range': '0,23',
-          'projection.hour.digits': '2',
-          'storage.location.template': `${location}year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`,
+          [`projection.${column}.type`]: 'date',
+          [`projection.${column}.format`]: format,
+          [`projection.${column}.range`]: range,
+          [`projection.${column}.interval`]: '1',
+          [`projection.${column}.interval.unit`]: 'HOURS',
+          'storage.location.template': `${location}${column}=\${${column}}/`,
         },
         storageDescriptor: {
           location,

@@ -179,7 +179,7 @@ const SPECS: Record<string, Spec> = {
             KeyCount: 1,
             Contents: [
               {
-                Key: 'data/year=2026/month=11/day=25/hour=09/RefArchInteg-KinesisPipeline-DeliveryStream-1-2026-11-25-09-01-00-abcd.gz',
+                Key: 'data/dt=2026-11-25-09/RefArchInteg-KinesisPipeline-DeliveryStream-1-2026-11-25-09-01-00-abcd.gz',
                 Size: 120,
               },
             ],

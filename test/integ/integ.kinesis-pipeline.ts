@@ -54,7 +54,7 @@ export function build(app: App): IntegCase {
   );
   allowReadingLogGroup(consumerLogged, consumerLogs);
 
-  // Firehose writes data/year=YYYY/month=MM/day=DD/hour=HH/<delivery stream>-<date>-<id> once its
+  // Firehose writes data/dt=YYYY-MM-DD-HH/<delivery stream>-<date>-<id> once its
   // 60-second buffer closes; records it could not deliver would go to errors/ instead.
   const landed = integ.assertions.awsApiCall('S3', 'listObjectsV2', {
     Bucket: pipeline.bucket.bucketName,
@@ -66,7 +66,7 @@ export function build(app: App): IntegCase {
     ExpectedResult.objectLike({
       Contents: Match.arrayWith([
         Match.objectLike({
-          Key: Match.stringLikeRegexp('^data/year=\\d{4}/month=\\d{2}/day=\\d{2}/hour=\\d{2}/.+'),
+          Key: Match.stringLikeRegexp('^data/dt=\\d{4}-\\d{2}-\\d{2}-\\d{2}/.+'),
         }),
       ]),
     }),

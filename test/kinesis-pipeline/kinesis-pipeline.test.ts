@@ -14,6 +14,7 @@ import {
   PARTITIONS_SUFFIX,
   KinesisPipelineProps,
 } from '../../lib/kinesis-pipeline/kinesis-pipeline';
+import { ClickstreamQueryLayer, ClickstreamQueryLayerProps } from '../../lib/kinesis-pipeline/query-layer';
 import { acknowledgeCdkManagedFunctions } from '../../lib/core/cdk-managed-functions';
 import { EncryptionKey } from '../../lib/core/encryption-key';
 import { SecureBucket } from '../../lib/core/secure-bucket';
@@ -163,7 +164,7 @@ describe('KinesisPipeline defaults', () => {
         CloudWatchLoggingOptions: Match.objectLike({ Enabled: true }),
       }),
     });
-    expect(DEFAULT_DATA_PREFIX).toMatch(/year=!\{timestamp:yyyy\}\/month=.*day=.*hour=/);
+    expect(DEFAULT_DATA_PREFIX).toBe('data/dt=!{timestamp:yyyy-MM-dd-HH}/');
     // Firehose-side SSE is impossible with a Kinesis source; KDF1 is acknowledged instead.
     const [fh] = Object.values(t.findResources('AWS::KinesisFirehose::DeliveryStream'));
     expect(fh.Properties.DeliveryStreamEncryptionConfigurationInput).toBeUndefined();
@@ -223,7 +224,7 @@ describe('KinesisPipeline defaults', () => {
     }
   });
 
-  test('lifecycle: Standard-IA at 30 days, Glacier at 90, expiry at 365, old versions after 30', () => {
+  test('lifecycle: Standard-IA at 30 days, Glacier Instant Retrieval (which Athena reads) at 90, expiry at 365', () => {
     t.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
@@ -231,7 +232,7 @@ describe('KinesisPipeline defaults', () => {
             Status: 'Enabled',
             Transitions: [
               { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
-              { StorageClass: 'GLACIER', TransitionInDays: 90 },
+              { StorageClass: 'GLACIER_IR', TransitionInDays: 90 },
             ],
             ExpirationInDays: 365,
             NoncurrentVersionExpiration: { NoncurrentDays: 30 },
@@ -264,29 +265,49 @@ describe('KinesisPipeline defaults', () => {
     expect(t.toJSON().Mappings).toBeUndefined();
   });
 
-  test('query layer: Glue table with partition projection over the Firehose prefix', () => {
-    const bucketRef = ref(stack, pipeline.bucket);
-    t.hasResourceProperties('AWS::Glue::Table', {
-      DatabaseName: pipeline.query!.databaseName,
-      TableInput: Match.objectLike({
-        Name: 'clicks',
-        PartitionKeys: ['year', 'month', 'day', 'hour'].map((n) => ({ Name: n, Type: 'string' })),
-        Parameters: Match.objectLike({
-          'projection.enabled': 'true',
-          'projection.hour.range': '0,23',
-          'storage.location.template': {
-            'Fn::Join': [
-              '',
-              ['s3://', bucketRef, '/data/year=${year}/month=${month}/day=${day}/hour=${hour}/'],
-            ],
-          },
-        }),
-        StorageDescriptor: Match.objectLike({
-          SerdeInfo: Match.objectLike({ SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' }),
-        }),
-      }),
+  test('query layer: one date-projected partition column, derived from the Firehose prefix itself', () => {
+    // Read the partition column and its Java DateTimeFormatter pattern out of the Firehose Prefix in the
+    // template, and check the Glue table projects exactly that: the two cannot drift apart.
+    const [fh] = Object.values(t.findResources('AWS::KinesisFirehose::DeliveryStream'));
+    const prefix: string = fh.Properties.ExtendedS3DestinationConfiguration.Prefix;
+    const m = /^([^!]*?)(\w+)=!\{timestamp:([^}]+)\}\/$/.exec(prefix);
+    expect(m).not.toBeNull();
+    const [, fixed, column, format] = m!;
+    expect(prefix.match(/!\{timestamp:/g)).toHaveLength(1);
+    const [table] = Object.values(t.findResources('AWS::Glue::Table'));
+    const input = table.Properties.TableInput;
+    const params: Record<string, unknown> = input.Parameters;
+    expect(input.PartitionKeys).toEqual([{ Name: column, Type: 'string' }]);
+    expect(params).toMatchObject({
+      'projection.enabled': 'true',
+      [`projection.${column}.type`]: 'date',
+      [`projection.${column}.format`]: format,
+      [`projection.${column}.interval`]: '1',
+      [`projection.${column}.interval.unit`]: 'HOURS',
     });
+    // Hourly objects, so the finest field of the format is the hour (HH) and nothing finer.
+    expect(format).toMatch(/HH/);
+    expect(format).not.toMatch(/[mshSa]/);
+    // Starts where the oldest object can still exist (expiry 365 days, rounded up to midnight by S3).
+    expect(params[`projection.${column}.range`]).toBe('NOW-366DAYS,NOW');
+    expect(
+      Object.keys(params).filter((k) => k.startsWith('projection.') && k !== 'projection.enabled'),
+    ).toEqual(expect.arrayContaining([`projection.${column}.range`]));
+    expect(Object.keys(params).some((k) => /^projection\.(year|month|day|hour)\./.test(k))).toBe(false);
+    expect(params['storage.location.template']).toEqual({
+      'Fn::Join': ['', ['s3://', ref(stack, pipeline.bucket), `/${fixed}${column}=\${${column}}/`]],
+    });
+    expect(input.StorageDescriptor.Location).toEqual({
+      'Fn::Join': ['', ['s3://', ref(stack, pipeline.bucket), `/${fixed}`]],
+    });
+    expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
     expect(pipeline.query!.databaseName).toMatch(/^[a-z0-9_]+$/);
+  });
+
+  test('query layer: the projection starts at the expiry of the data lake, wherever expireAfter puts it', () => {
+    const { template } = build({ expireAfter: Duration.days(400) });
+    const [table] = Object.values(template.findResources('AWS::Glue::Table'));
+    expect(table.Properties.TableInput.Parameters['projection.dt.range']).toBe('NOW-401DAYS,NOW');
   });
 
   test('query layer: Athena workgroup enforces encrypted results in the lake and a 10 GiB scan cap', () => {
@@ -828,7 +849,7 @@ describe('KinesisPipeline validation', () => {
 
   test('a data prefix the Glue table cannot project is rejected while queryable', () => {
     expect(invalid({ dataOutputPrefix: 'raw/!{timestamp:yyyy}/' })).toThrow(
-      "KinesisPipeline: invalid dataOutputPrefix: must end with 'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/' after a fixed part when queryable is true; received 'raw/!{timestamp:yyyy}/'",
+      "KinesisPipeline: invalid dataOutputPrefix: must end with 'dt=!{timestamp:yyyy-MM-dd-HH}/' after a fixed part when queryable is true; received 'raw/!{timestamp:yyyy}/'",
     );
     expect(invalid({ dataOutputPrefix: `!{timestamp:yyyy}/${PARTITIONS_SUFFIX}` })).toThrow(
       /invalid dataOutputPrefix/,
@@ -929,5 +950,67 @@ describe('SecureBucket options the data lake uses (lib/core)', () => {
         Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 7 } },
       },
     });
+  });
+});
+
+describe('KinesisPipeline in other partitions and Regions', () => {
+  // The stream names the AWS managed key by its alias *name* (alias/aws/kinesis), which Kinesis resolves in
+  // the stream's own account and Region (StartStreamEncryption KeyId: "Master key owned by Kinesis Data
+  // Streams: alias/aws/kinesis"); an alias ARN would have to carry a partition and a Region. Every ARN the
+  // construct writes takes its partition from AWS::Partition (or the stack's env), never a literal "aws".
+  test.each([
+    ['env-agnostic', undefined],
+    ['aws-cn', { account: '123456789012', region: 'cn-north-1' }],
+    ['aws-us-gov', { account: '123456789012', region: 'us-gov-west-1' }],
+  ])('%s: the stream key is the alias name, and no ARN hard-codes a partition or Region', (_label, env) => {
+    const stack = new Stack(testApp(), 'Partitioned', { env });
+    new KinesisPipeline(stack, 'Pipeline', { queryable: true });
+    const template = Template.fromStack(stack);
+    const [stream] = Object.values(template.findResources('AWS::Kinesis::Stream'));
+    expect(stream.Properties.StreamEncryption).toEqual({ EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' });
+    const json = JSON.stringify(template.toJSON());
+    const strings = json.match(/"(?:[^"\\]|\\.)*"/g) ?? [];
+    const arns = strings.filter((x) => x.includes('arn:'));
+    const partition = env ? (env.region.startsWith('cn-') ? 'aws-cn' : 'aws-us-gov') : undefined;
+    for (const a of arns) {
+      // Env-agnostic: no literal partition at all (it comes from AWS::Partition); with an env: only its own.
+      if (partition) expect(a).toMatch(new RegExp(`arn:${partition}:|^"arn:"$|^":"$`));
+      else expect(a).not.toMatch(/arn:aws(-cn|-us-gov)?:/);
+      expect(a).not.toMatch(/us-east-1|alias\/aws\/kinesis/);
+    }
+  });
+});
+
+describe('ClickstreamQueryLayer validation', () => {
+  const layer = (props: Partial<ClickstreamQueryLayerProps>) => () => {
+    const stack = new Stack(testApp(), 'Q');
+    const key = new kms.Key(stack, 'Key');
+    new ClickstreamQueryLayer(stack, 'Query', {
+      bucket: new s3.Bucket(stack, 'Bucket'),
+      encryptionKey: key,
+      dataPrefix: 'data/',
+      resultsPrefix: 'athena-results/',
+      bytesScannedCutoffPerQuery: Size.gibibytes(1),
+      removalPolicy: RemovalPolicy.DESTROY,
+      ...props,
+    });
+  };
+
+  test('a partition format finer or coarser than the hour is rejected', () => {
+    expect(layer({ partitionFormat: 'yyyy-MM-dd' })).toThrow(
+      "ClickstreamQueryLayer: invalid partitionFormat: must be a DateTimeFormatter pattern whose finest field is the hour (HH): the projection steps by 1 hour; received 'yyyy-MM-dd'.",
+    );
+    expect(layer({ partitionFormat: 'yyyy-MM-dd-HH-mm' })).toThrow(/invalid partitionFormat/);
+    expect(layer({ partitionFormat: 'yyyy/MM/dd/HH' })).not.toThrow();
+  });
+
+  test('a partition column Hive cannot name is rejected', () => {
+    expect(layer({ partitionColumn: 'Date Hour' })).toThrow(
+      "ClickstreamQueryLayer: invalid partitionColumn: must be a lower-case Hive column name (a-z, 0-9, _); received 'Date Hour'.",
+    );
+  });
+
+  test('dataExpireAfter in part days is rejected', () => {
+    expect(layer({ dataExpireAfter: Duration.hours(36) })).toThrow(/invalid dataExpireAfter/);
   });
 });

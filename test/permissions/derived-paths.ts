@@ -539,7 +539,9 @@ function apiGatewayIntegrations(d: Derivation): void {
 function firehoseKey(prefix: string): string {
   const at: Record<string, string> = { yyyy: '2026', MM: '12', dd: '06', HH: '10' };
   return prefix
-    .replace(/!\{timestamp:([^}]*)\}/g, (_, f: string) => at[f] ?? '00')
+    .replace(/!\{timestamp:([^}]*)\}/g, (_, f: string) =>
+      f.replace(/yyyy|MM|dd|HH|mm|ss/g, (p) => at[p] ?? '00'),
+    )
     .replace(/!\{[^}]*\}/g, 'x');
 }
 
