@@ -10,6 +10,7 @@ export * from './kinesis-pipeline/kinesis-pipeline';
 export * from './kinesis-pipeline/shard-sizing';
 export * from './kinesis-pipeline/query-layer';
 export * from './sns-sqs-fanout/sns-sqs-fanout';
+export * from './sns-sqs-fanout/replay';
 export * from './core/network';
 export * from './multi-az-database/multi-az-database';
 export * from './three-tier-web-app/three-tier-web-app';

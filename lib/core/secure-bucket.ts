@@ -80,8 +80,32 @@ function commonBucketProps(props: BucketBaseProps, objectLockEnabled: boolean): 
   };
 }
 
+/**
+ * How long an access-log bucket keeps a current log object. A year covers the usual audit look-back
+ * (Control Tower asks for a year of CloudWatch log retention, CT.CLOUDWATCH.PR.2); without an expiration
+ * the logs, one object per delivery, grow and cost forever.
+ */
+export const ACCESS_LOG_EXPIRATION = Duration.days(365);
+
+const ACCESS_LOG_LIFECYCLE: s3.LifecycleRule[] = [
+  {
+    id: 'ExpireAccessLogsAfterAYear',
+    expiration: ACCESS_LOG_EXPIRATION,
+    // The bucket is versioned: an expired current log becomes a noncurrent version (behind a delete
+    // marker) that the next action removes 30 days later.
+    noncurrentVersionExpiration: Duration.days(30),
+    abortIncompleteMultipartUploadAfter: Duration.days(7),
+  },
+];
+
 /** Props of {@link AccessLogBucket}. */
-export type AccessLogBucketProps = BucketBaseProps;
+export interface AccessLogBucketProps extends BucketBaseProps {
+  /**
+   * Lifecycle rules. Each object version is kept until a rule expires it.
+   * @default - current log objects expire after 365 days ({@link ACCESS_LOG_EXPIRATION}), noncurrent versions 30 days later, incomplete multipart uploads after 7 days
+   */
+  readonly lifecycleRules?: s3.LifecycleRule[];
+}
 
 /**
  * The bucket that receives S3 server access logs and load balancer access logs.
@@ -98,7 +122,7 @@ export class AccessLogBucket extends Construct {
     // No Object Lock: "S3 buckets with Object Lock can't be used as destination buckets for server access
     // logs" (S3 User Guide, Object Lock considerations).
     this.bucket = new s3.Bucket(this, 'Resource', {
-      ...commonBucketProps(props, false),
+      ...commonBucketProps({ ...props, lifecycleRules: props.lifecycleRules ?? ACCESS_LOG_LIFECYCLE }, false),
       encryption: s3.BucketEncryption.S3_MANAGED,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     });

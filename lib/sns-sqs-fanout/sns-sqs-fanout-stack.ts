@@ -1,8 +1,10 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { adoptCdkManagedFunctions } from '../core/cdk-managed-functions';
+import { acknowledgeInlinePolicy } from '../core/function-acknowledgments';
 import { Profile } from '../core/profile';
 import { runtimeEntry } from '../core/runtime-entry';
 import { SnsSqsFanout } from './sns-sqs-fanout';
@@ -31,7 +33,15 @@ export class SnsSqsFanoutStack extends Stack {
       ...props,
     });
     const sandbox = props.profile === 'sandbox';
+    // The operators' role for replaying a delivery dead-letter queue (README, "Replay the delivery
+    // dead-letter queue"): the only principal besides the topic that the queue policies let send.
+    const replayRole = new iam.Role(this, 'ReplayRole', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description:
+        'Operators assume it to replay SNS delivery dead-letter queues into their subscriber queues',
+    });
     this.fanout = new SnsSqsFanout(this, 'OrderEvents', {
+      redriveRoles: [replayRole],
       // Sandbox: cdk destroy removes queues, keys and logs; production keeps them.
       removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       // One year in both profiles (Control Tower CT.CLOUDWATCH.PR.2); the sandbox log group is deleted
@@ -74,6 +84,17 @@ export class SnsSqsFanoutStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Subscribe an email address here to receive the alarms',
       value: this.fanout.alarmTopic.topicArn,
+    });
+    for (const s of this.fanout.subscribers) s.grantReplay(replayRole);
+    acknowledgeInlinePolicy(
+      replayRole.node.findChild('DefaultPolicy'),
+      'The CDK grants write the replay permissions (receive and delete from the delivery dead-letter queues, send ' +
+        'to the subscriber queues) as an inline policy of this one role, deleted with it: the one-to-one case AWS ' +
+        'recommends inline policies for.',
+    );
+    new CfnOutput(this, 'ReplayRoleArn', {
+      description: 'Assume this role to replay a delivery dead-letter queue (README)',
+      value: replayRole.roleArn,
     });
     for (const s of this.fanout.subscribers) {
       new CfnOutput(this, `${s.name}QueueUrl`, {

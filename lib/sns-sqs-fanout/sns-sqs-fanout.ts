@@ -201,6 +201,19 @@ export interface SnsSqsFanoutProps {
    */
   readonly queueEncryptionKey?: kms.IKey;
   /**
+   * Set to true only when `queueEncryptionKey` is a key this stack does not own (imported with
+   * `Key.fromKeyArn`, `fromLookup` or an imported alias) AND its key policy already admits SNS for this
+   * topic. The construct cannot change such a key's policy: the SNS grant it would add is silently dropped,
+   * SNS cannot encrypt into the queues and every delivery fails, and the delivery dead-letter queue that
+   * should catch the failures uses the same key, so nothing is kept and no alarm can fire. So an imported
+   * queue key is an error unless this is true. The statement the key owner adds:
+   * `{ "Effect": "Allow", "Principal": { "Service": "sns.amazonaws.com" }, "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+   * "Resource": "*", "Condition": { "ArnEquals": { "aws:SourceArn": "<topic ARN>" } } }`.
+   * Ignored for a key created in this app (the construct adds that statement itself).
+   * @default false
+   */
+  readonly queueKeyAdmitsSns?: boolean;
+  /**
    * Topic the alarms notify: someone must be told when messages pile up or fail.
    * @default - a new {@link AlarmTopic}
    */
@@ -221,7 +234,9 @@ export interface SnsSqsFanoutProps {
    * `sqs:SendMessage` to every request that does not come from this topic, including principals of
    * this account whose own IAM policies allow it. A dead-letter queue redrive back into its queue
    * (`StartMessageMoveTask`) sends with the permissions of whoever started it, so list the operators'
-   * role here; it still needs `sqs:SendMessage` on the queue in its own policy.
+   * role here; it still needs `sqs:SendMessage` on the queue in its own policy. The same goes for replaying
+   * an SNS delivery dead-letter queue into its queue (the move task does not take those):
+   * `FanoutSubscriber.grantReplay(role)` grants exactly that to a role listed here.
    * @default - none: only the topic may send
    */
   readonly redriveRoles?: iam.IRole[];
@@ -256,11 +271,13 @@ export class FanoutSubscriber extends Construct {
    * and, with a Lambda consumer, the consumer's errors.
    */
   public readonly alarms: cloudwatch.Alarm[];
+  private readonly redriveRoles: iam.IRole[];
 
   /** @internal use {@link SnsSqsFanout}: it validates the props first. */
   constructor(scope: Construct, s: FanoutSubscriberProps, ctx: SubscriberContext) {
     super(scope, s.name);
     this.name = s.name;
+    this.redriveRoles = ctx.redriveRoles;
     const { fifo, queueKey, removalPolicy } = ctx;
     // SSE-SQS by default, written out as SqsManagedSseEnabled: true (Control Tower reads the template
     // literally). A customer key for the queues must be a different key from the topic's: SNS needs the
@@ -415,6 +432,27 @@ export class FanoutSubscriber extends Construct {
         ),
       );
     }
+  }
+
+  /**
+   * Lets a role replay this subscriber's SNS delivery dead-letter queue into its queue (README, "Replay
+   * the delivery dead-letter queue"): receive and delete from the delivery DLQ, send to the queue (and use
+   * the queue key, if any). SQS's message move task does not take a DLQ fed by an SNS subscription, and
+   * republishing to the topic would give every other subscriber a second copy, so a replay sends to the
+   * queue directly. The role must be one of the fan-out's `redriveRoles`: the queue policy's
+   * DenySendUnlessFromTopic refuses every other sender, whatever its own policy allows.
+   */
+  public grantReplay(role: iam.IRole): iam.Grant {
+    if (!this.redriveRoles.includes(role)) {
+      throw new Error(
+        `${CONSTRUCT}: grantReplay(${role.node.path}) on subscriber '${this.name}': the role is not in the fan-out's ` +
+          'redriveRoles, so the queue policy (DenySendUnlessFromTopic) would refuse its sends whatever this grant says. ' +
+          'Pass it in redriveRoles too.',
+      );
+    }
+    return this.queue
+      .grantSendMessages(role)
+      .combine(this.deliveryDeadLetterQueue.grantConsumeMessages(role));
   }
 
   private notEmptyAlarm(
@@ -699,6 +737,17 @@ function validateProps(props: SnsSqsFanoutProps): void {
         'queueEncryptionKey unset for SQS-managed encryption.',
     );
   }
+  if (props.queueEncryptionKey && !keyPolicyIsOurs(props.queueEncryptionKey) && !props.queueKeyAdmitsSns) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'queueEncryptionKey',
+      `received a key this stack does not own (${props.queueEncryptionKey.node.path}, imported), whose key policy the ` +
+        'construct cannot change: the grant for SNS would be dropped, every delivery into the queues would fail, and the ' +
+        'delivery dead-letter queue (same key) could not keep the failures either. Allowed: a kms.Key of this app, no key ' +
+        '(SQS-managed encryption), or an imported key whose policy already allows the principal sns.amazonaws.com ' +
+        'kms:GenerateDataKey and kms:Decrypt with the condition aws:SourceArn = the topic ARN; then set queueKeyAdmitsSns: true.',
+    );
+  }
   const count = fanoutResourceCount(props);
   if (count > MAX_STACK_RESOURCES) {
     throw new PropValidationError(
@@ -712,6 +761,17 @@ function validateProps(props: SnsSqsFanoutProps): void {
   }
   const seen = new Set<string>();
   props.subscribers.forEach((s, i) => validateSubscriber(s, `subscribers[${i}]`, fifo, seen));
+}
+
+/**
+ * Whether the construct can add statements to this key's policy: a `kms.Key` of this app, or an alias of
+ * this app whose target is one. `addToResourcePolicy` on an imported key (fromKeyArn, fromLookup, an
+ * imported alias) adds nothing and reports no error.
+ */
+function keyPolicyIsOurs(key: kms.IKey): boolean {
+  if (key instanceof kms.Key) return true;
+  if (key instanceof kms.Alias) return keyPolicyIsOurs(key.aliasTargetKey);
+  return false;
 }
 
 /**

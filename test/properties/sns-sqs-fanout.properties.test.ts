@@ -56,6 +56,8 @@ interface FanoutCase {
   readonly contentBasedDeduplication?: boolean;
   readonly topicKey: 'default' | 'imported' | 'new';
   readonly queueKey: KeyChoice;
+  /** The caller's word that an imported queue key's policy already admits SNS for the topic. */
+  readonly queueKeyAdmitsSns?: boolean;
   readonly importedAlarmTopic: boolean;
   readonly removalPolicy?: RemovalPolicy;
   readonly logRetention?: logs.RetentionDays;
@@ -257,6 +259,7 @@ const fanoutModel = (fifo: boolean): Model<FanoutCase> => ({
     fc.constant<KeyChoice>('sameAsTopic'),
     false,
   ),
+  queueKeyAdmitsSns: field(fc.boolean()),
   importedAlarmTopic: field(fc.boolean(), undefined, false),
   removalPolicy: field(
     fc.constantFrom(RemovalPolicy.RETAIN, RemovalPolicy.DESTROY),
@@ -286,6 +289,8 @@ function violations(c: FanoutCase) {
   }
   o.check(!c.contentBasedDeduplication || topicFifo, 'contentBasedDeduplication', true);
   o.check(c.queueKey !== 'sameAsTopic' || c.topicKey === 'default', 'queueEncryptionKey', true);
+  // An imported key's policy cannot be changed: SNS's grant would be dropped and every delivery fail.
+  o.check(c.queueKey !== 'imported' || c.queueKeyAdmitsSns === true, 'queueEncryptionKey', true);
   // Queues, keys and log groups cannot take SNAPSHOT.
   o.check(c.removalPolicy !== RemovalPolicy.SNAPSHOT, 'removalPolicy');
   // No RetentionInDays at all: the compliance packs require one on every log group.
@@ -384,7 +389,9 @@ interface Measured {
 const measurements = new Map<string, Measured>();
 
 function measured(c: FanoutCase): Measured {
-  const top: FanoutCase = { ...c, subscribers: [] };
+  // The count does not depend on whether an imported queue key admits SNS; measure as if it did, or
+  // the construct would reject the imported key before anything is counted.
+  const top: FanoutCase = { ...c, subscribers: [], queueKeyAdmitsSns: true };
   const key = JSON.stringify(top);
   let m = measurements.get(key);
   if (!m) {
@@ -468,6 +475,7 @@ function propsOf(stack: Stack, c: FanoutCase): SnsSqsFanoutProps {
     contentBasedDeduplication: c.contentBasedDeduplication,
     topicEncryptionKey,
     queueEncryptionKey: keyFor(stack, c.queueKey, 'QueueKey', topicEncryptionKey),
+    queueKeyAdmitsSns: c.queueKeyAdmitsSns,
     alarmTopic: c.importedAlarmTopic ? importedAlarmTopic(stack) : undefined,
     removalPolicy: c.removalPolicy,
     logRetention: c.logRetention,

@@ -50,6 +50,8 @@ describe('demo: order events to billing, shipping and analytics', () => {
       BillingConsumerLogGroupName: stack.resolve(
         fanout.subscriber('Billing').consumer!.logGroup.logGroupName,
       ),
+      // The role the README's delivery-DLQ replay assumes.
+      ReplayRoleArn: { 'Fn::GetAtt': [expect.stringMatching(/^ReplayRole[0-9A-F]{8}$/), 'Arn'] },
     };
     for (const name of ['Billing', 'Shipping', 'Analytics']) {
       const s = fanout.subscriber(name);

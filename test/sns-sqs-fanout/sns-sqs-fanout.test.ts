@@ -506,6 +506,37 @@ describe('per-subscriber options', () => {
     expectNagClean(stack);
   });
 
+  test('grantReplay: receive and delete on the delivery DLQ, send on the queue, only for a redrive role', () => {
+    const stack = new Stack(testApp(), 'Replay');
+    const operators = new iam.Role(stack, 'Operators', { assumedBy: new iam.AccountRootPrincipal() });
+    const stranger = new iam.Role(stack, 'Stranger', { assumedBy: new iam.AccountRootPrincipal() });
+    const fanout = new SnsSqsFanout(stack, 'Fanout', {
+      subscribers: [{ name: 'A' }],
+      redriveRoles: [operators],
+    });
+    const a = fanout.subscriber('A');
+    expect(() => a.grantReplay(stranger)).toThrow(
+      /grantReplay\(Replay\/Stranger\) on subscriber 'A': the role is not in the fan-out's redriveRoles/,
+    );
+    a.grantReplay(operators);
+    const statements = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+    const policy = Object.values(statements).find(
+      (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([stack.resolve(operators.roleName)]),
+    );
+    const doc = policy!.Properties.PolicyDocument.Statement as { Action: string[]; Resource: unknown }[];
+    const on = (q: { queueArn: string }): string[] =>
+      doc
+        .filter((st) => JSON.stringify(st.Resource) === JSON.stringify(stack.resolve(q.queueArn)))
+        .flatMap((st) => st.Action);
+    expect(on(a.queue)).toContain('sqs:SendMessage');
+    expect(on(a.queue)).not.toContain('sqs:ReceiveMessage');
+    expect(on(a.deliveryDeadLetterQueue)).toEqual(
+      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+    );
+    expect(on(a.deliveryDeadLetterQueue)).not.toContain('sqs:SendMessage');
+    expect(on(a.deadLetterQueue)).toEqual([]);
+  });
+
   test('subscriber() throws for an unknown name', () => {
     const { fanout } = build({ subscribers: [{ name: 'A' }] });
     expect(() => fanout.subscriber('B')).toThrow("no subscriber 'B'; known: A");
@@ -630,6 +661,74 @@ describe('validation', () => {
     ).toThrow(
       /queueEncryptionKey: must not be the topic key.*circular dependency CloudFormation rejects \(F3004\)/,
     );
+  });
+
+  test('an imported queue key: an error, since the SNS grant on its policy would be silently dropped', () => {
+    const stack = new Stack(testApp(), 'ImportedKey');
+    const key = kms.Key.fromKeyArn(
+      stack,
+      'QueueKey',
+      'arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555',
+    );
+    // What the old code relied on: the statement is not added, and nothing says so.
+    expect(
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: ['*'],
+          principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+        }),
+      ).statementAdded,
+    ).toBe(false);
+    let n = 0;
+    const build = (queueKeyAdmitsSns?: boolean) => () =>
+      new SnsSqsFanout(stack, `F${n++}`, {
+        queueEncryptionKey: key,
+        queueKeyAdmitsSns,
+        subscribers: [{ name: 'A' }],
+      });
+    for (const flag of [undefined, false]) {
+      expect(build(flag)).toThrow(PropValidationError);
+      expect(build(flag)).toThrow(
+        /invalid queueEncryptionKey: received a key this stack does not own \(ImportedKey\/QueueKey, imported\).*sns\.amazonaws\.com kms:GenerateDataKey and kms:Decrypt .*aws:SourceArn = the topic ARN; then set queueKeyAdmitsSns: true/,
+      );
+    }
+    // An imported alias is no better.
+    const alias = kms.Alias.fromAliasName(stack, 'Alias', 'alias/queues');
+    expect(
+      () => new SnsSqsFanout(stack, 'ByAlias', { queueEncryptionKey: alias, subscribers: [{ name: 'A' }] }),
+    ).toThrow(/invalid queueEncryptionKey: received a key this stack does not own/);
+  });
+
+  test('an imported queue key whose policy the caller says admits SNS: built, queues encrypted with it', () => {
+    const stack = new Stack(testApp(), 'ImportedKeyAdmitted');
+    const arn = 'arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555';
+    const fanout = new SnsSqsFanout(stack, 'F', {
+      queueEncryptionKey: kms.Key.fromKeyArn(stack, 'QueueKey', arn),
+      queueKeyAdmitsSns: true,
+      subscribers: [{ name: 'A' }],
+    });
+    const t = Template.fromStack(stack);
+    for (const q of [fanout.queues[0], fanout.deadLetterQueues[0], fanout.deliveryDeadLetterQueues[0]]) {
+      expect(
+        t.toJSON().Resources[stack.getLogicalId(q.node.defaultChild as CfnResource)].Properties
+          .KmsMasterKeyId,
+      ).toBe(arn);
+    }
+    // A key of this app needs no flag: the construct adds the SNS statement itself.
+    const own = new Stack(testApp(), 'OwnKey');
+    const key = new kms.Key(own, 'QueueKey', { enableKeyRotation: true });
+    new SnsSqsFanout(own, 'F', { queueEncryptionKey: key, subscribers: [{ name: 'A' }] });
+    Template.fromStack(own).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'sns.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          }),
+        ]),
+      },
+    });
   });
 
   test('visibility timeout shorter than 6x the Lambda timeout', () => {

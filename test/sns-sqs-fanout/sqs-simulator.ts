@@ -139,3 +139,139 @@ export class SimulatedQueue {
     return this.messages.find((m) => m.id === id)?.receiveCount;
   }
 }
+
+/** A message in a {@link SimulatedSqsApi} queue. */
+interface ApiMessage {
+  readonly id: string;
+  readonly body: string;
+  readonly messageAttributes?: Record<
+    string,
+    { DataType: string; StringValue?: string; BinaryValue?: string }
+  >;
+  readonly attributes: Record<string, string>;
+  receipt?: string;
+  visibleAt: number;
+}
+
+/**
+ * A MODEL of the SQS API calls a replay makes (ReceiveMessage, SendMessage, DeleteMessage), with each
+ * queue's `DenySendUnlessFromTopic`: a queue created with `sendersAllowed` refuses a SendMessage from any
+ * other principal with AccessDenied, as the queue policy does (that the policy says so is proven in
+ * test/permissions; this model only carries the outcome). Received messages stay hidden for the
+ * visibility timeout; `advance` moves the clock.
+ */
+export class SimulatedSqsApi {
+  private readonly queues = new Map<string, { messages: ApiMessage[]; sendersAllowed?: string[] }>();
+  private next = 0;
+  private now = 0;
+  /** Every call, in order, for assertions on the order of send and delete. */
+  public readonly calls: string[] = [];
+
+  constructor(
+    /** The principal the calls are made as (e.g. the redrive role's ARN). */
+    public principal: string,
+    private readonly visibilityTimeoutSeconds = 30,
+  ) {}
+
+  createQueue(url: string, opts: { sendersAllowed?: string[] } = {}): void {
+    this.queues.set(url, { messages: [], sendersAllowed: opts.sendersAllowed });
+  }
+
+  /** Puts a message on a queue as SNS would (no policy check: SNS is admitted by the topic condition). */
+  deliver(
+    url: string,
+    body: string,
+    opts: { messageAttributes?: ApiMessage['messageAttributes']; attributes?: Record<string, string> } = {},
+  ): string {
+    const id = `m-${++this.next}`;
+    this.queue(url).messages.push({
+      id,
+      body,
+      messageAttributes: opts.messageAttributes,
+      attributes: opts.attributes ?? {},
+      visibleAt: 0,
+    });
+    return id;
+  }
+
+  bodies(url: string): string[] {
+    return this.queue(url).messages.map((m) => m.body);
+  }
+
+  messages(url: string): readonly ApiMessage[] {
+    return this.queue(url).messages;
+  }
+
+  advance(seconds: number): void {
+    this.now += seconds;
+  }
+
+  async receiveMessages(
+    url: string,
+    max: number,
+  ): Promise<
+    {
+      MessageId: string;
+      ReceiptHandle: string;
+      Body: string;
+      MessageAttributes?: ApiMessage['messageAttributes'];
+      Attributes?: Record<string, string>;
+    }[]
+  > {
+    if (max < 1 || max > 10) throw new Error(`InvalidParameterValue: MaxNumberOfMessages ${max}`);
+    this.calls.push(`receive ${url}`);
+    const out = [];
+    for (const m of this.queue(url).messages) {
+      if (out.length === max) break;
+      if (m.visibleAt > this.now) continue;
+      m.receipt = `r-${++this.next}`;
+      m.visibleAt = this.now + this.visibilityTimeoutSeconds;
+      out.push({
+        MessageId: m.id,
+        ReceiptHandle: m.receipt,
+        Body: m.body,
+        MessageAttributes: m.messageAttributes,
+        Attributes: m.attributes,
+      });
+    }
+    return out;
+  }
+
+  async sendMessage(input: {
+    QueueUrl: string;
+    MessageBody: string;
+    MessageAttributes?: ApiMessage['messageAttributes'];
+    MessageGroupId?: string;
+    MessageDeduplicationId?: string;
+  }): Promise<void> {
+    this.calls.push(`send ${input.QueueUrl}`);
+    const q = this.queue(input.QueueUrl);
+    if (q.sendersAllowed && !q.sendersAllowed.includes(this.principal)) {
+      throw new Error(`AccessDenied: ${this.principal} may not sqs:SendMessage to ${input.QueueUrl}`);
+    }
+    if (input.QueueUrl.endsWith('.fifo') && !input.MessageGroupId) {
+      throw new Error('MissingParameter: MessageGroupId is required for FIFO queues');
+    }
+    this.deliver(input.QueueUrl, input.MessageBody, {
+      messageAttributes: input.MessageAttributes,
+      attributes: {
+        ...(input.MessageGroupId ? { MessageGroupId: input.MessageGroupId } : {}),
+        ...(input.MessageDeduplicationId ? { MessageDeduplicationId: input.MessageDeduplicationId } : {}),
+      },
+    });
+  }
+
+  async deleteMessage(url: string, receiptHandle: string): Promise<void> {
+    this.calls.push(`delete ${url}`);
+    const q = this.queue(url);
+    const i = q.messages.findIndex((m) => m.receipt === receiptHandle);
+    if (i < 0) throw new Error(`ReceiptHandleIsInvalid: ${receiptHandle}`);
+    q.messages.splice(i, 1);
+  }
+
+  private queue(url: string): { messages: ApiMessage[]; sendersAllowed?: string[] } {
+    const q = this.queues.get(url);
+    if (!q) throw new Error(`AWS.SimpleQueueService.NonExistentQueue: ${url}`);
+    return q;
+  }
+}
