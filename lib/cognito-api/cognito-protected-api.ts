@@ -21,6 +21,7 @@ import {
   acknowledgeXrayWildcard,
 } from '../core/function-acknowledgments';
 import { AlarmTopic, notify } from '../core/alarms';
+import { dailyAndWeeklyBackups } from '../core/backup-plan';
 import { EncryptionKey } from '../core/encryption-key';
 import { allowCloudWatchLogs } from '../core/service-grants';
 import {
@@ -635,25 +636,13 @@ export class CognitoProtectedApi extends Construct {
       }).key,
       removalPolicy,
     });
-    const plan = new backup.BackupPlan(this, 'BackupPlan', {
+    return dailyAndWeeklyBackups(this, {
+      vault,
+      resource: backup.BackupResource.fromDynamoDbTable(this.table),
+      what: 'the DynamoDB table',
       // Named after the construct (the CDK would name every plan 'BackupPlan'); the plan goes with the stack.
-      backupPlanName: Names.uniqueResourceName(this, { maxLength: 50 }),
-      backupVault: vault,
-      backupPlanRules: [backup.BackupPlanRule.daily(), backup.BackupPlanRule.weekly()],
+      planName: Names.uniqueResourceName(this, { maxLength: 50 }),
     });
-    const selection = plan.addSelection('Selection', {
-      resources: [backup.BackupResource.fromDynamoDbTable(this.table)],
-    });
-    const role = selection.node.tryFindChild('Role');
-    if (role) {
-      acknowledge(role, {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
-        reason:
-          'AWSBackupServiceRolePolicyForBackup is the policy AWS maintains for AWS Backup to back up supported ' +
-          'resources (here the DynamoDB table); AWS updates it as services change, which a copied policy would not follow.',
-      });
-    }
-    return plan;
   }
 
   private createIdentityPool(allowGuests: boolean): identitypool.IdentityPool {

@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
+import { dailyAndWeeklyBackups } from '../core/backup-plan';
 import { EncryptionKey } from '../core/encryption-key';
 import { allowCloudWatchLogs } from '../core/service-grants';
 import {
@@ -601,22 +602,11 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
         encryptionKey: this.storageKey,
         removalPolicy: dataPolicy,
       });
-      this.backupPlan = new backup.BackupPlan(this, 'BackupPlan', {
-        backupVault: vault,
-        backupPlanRules: [backup.BackupPlanRule.daily(), backup.BackupPlanRule.weekly()],
+      this.backupPlan = dailyAndWeeklyBackups(this, {
+        vault,
+        resource: backup.BackupResource.fromRdsDatabaseInstance(this.instance),
+        what: 'the database instance',
       });
-      const selection = this.backupPlan.addSelection('Selection', {
-        resources: [backup.BackupResource.fromRdsDatabaseInstance(this.instance)],
-      });
-      const role = selection.node.tryFindChild('Role');
-      if (role) {
-        acknowledge(role, {
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
-          reason:
-            'AWSBackupServiceRolePolicyForBackup is the policy AWS maintains for AWS Backup to snapshot supported ' +
-            'resources; AWS updates it as services change, which a copied policy would not follow.',
-        });
-      }
     }
 
     const replicaReason = this.backupPlan
