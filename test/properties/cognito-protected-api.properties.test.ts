@@ -25,7 +25,7 @@ import {
   validOrMutated,
 } from './arbitraries';
 import { describeProperty, expectCompliantSynth, expectRejected, importedAlarmTopic } from './harness';
-import { showingValue } from './received';
+import { buildShowingValue } from './received';
 
 /** Scopes and routes, tied by "every route's scope is defined". */
 interface Api {
@@ -452,10 +452,11 @@ describeProperty(
     const expected = violations(c);
     return {
       violations: expected,
-      build: (stack) => {
-        const props = propsOf(stack, c);
-        showingValue(() => new CognitoProtectedApi(stack, 'Api', props), props, expected);
-      },
+      build: buildShowingValue(
+        (s) => propsOf(s, c),
+        (s, p) => new CognitoProtectedApi(s, 'Api', p),
+        expected,
+      ),
       nagShape: nagShape(c),
     };
   },

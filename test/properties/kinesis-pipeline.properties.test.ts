@@ -29,7 +29,7 @@ import {
   validOrMutated,
 } from './arbitraries';
 import { describeProperty, expectCompliantSynth, expectRejected, importedAlarmTopic } from './harness';
-import { showingValue } from './received';
+import { showingValue, buildShowingValue } from './received';
 
 const HOUR = 3600;
 const DAY = 86400;
@@ -486,10 +486,11 @@ describeProperty(
     const expected = violations(c);
     return {
       violations: expected,
-      build: (stack) => {
-        const props = propsOf(stack, c);
-        showingValue(() => new KinesisPipeline(stack, 'Pipeline', props), props, expected);
-      },
+      build: buildShowingValue(
+        (s) => propsOf(s, c),
+        (s, p) => new KinesisPipeline(s, 'Pipeline', p),
+        expected,
+      ),
       nagShape: nagShape(c),
     };
   },

@@ -1,4 +1,4 @@
-import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { PropValidationError } from '../../lib/core/errors';
 import { Violation } from './harness';
@@ -129,4 +129,20 @@ export function showingValue(
     }
     throw e;
   }
+}
+
+/**
+ * A case's `build` for describeProperty: makes the props in the case's stack, builds the construct with
+ * them, and checks with {@link showingValue} that a rejection shows the value the case passed.
+ */
+export function buildShowingValue<P extends object>(
+  makeProps: (stack: Stack) => P,
+  construct: (stack: Stack, props: P) => unknown,
+  violations: readonly Violation[],
+  valueOf?: (props: P) => (prop: string) => unknown,
+): (stack: Stack) => void {
+  return (stack) => {
+    const props = makeProps(stack);
+    showingValue(() => construct(stack, props), props, violations, valueOf?.(props));
+  };
 }

@@ -32,7 +32,7 @@ import {
   validOrMutated,
 } from './arbitraries';
 import { caseApp, describeProperty, expectRejected, importedAlarmTopic } from './harness';
-import { shownValue, showingValue, valueAt } from './received';
+import { shownValue, showingValue, valueAt, buildShowingValue } from './received';
 
 const ENTRY = path.join(__dirname, '..', '..', 'lib', 'sns-sqs-fanout', 'runtime', 'consumer.ts');
 const DAYS_14 = 14 * 86400;
@@ -552,10 +552,12 @@ describeProperty(
     const expected = violations(c);
     return {
       violations: expected,
-      build: (stack) => {
-        const props = propsOf(stack, c);
-        showingValue(() => new SnsSqsFanout(stack, 'Fanout', props), props, expected, shown(props));
-      },
+      build: buildShowingValue(
+        (s) => propsOf(s, c),
+        (s, p) => new SnsSqsFanout(s, 'Fanout', p),
+        expected,
+        shown,
+      ),
       nagShape: nagShape(c),
     };
   },

@@ -20,7 +20,7 @@ import {
   validOrMutated,
 } from './arbitraries';
 import { describeProperty, expectRejected, importedAlarmTopic } from './harness';
-import { showingValue } from './received';
+import { buildShowingValue } from './received';
 
 /**
  * The VPC: an imported three-tier VPC (cheap to synthesize), or the default ReferenceVpc; a VPC
@@ -313,10 +313,11 @@ describeProperty(
     const expected = violations(c);
     return {
       violations: expected,
-      build: (stack) => {
-        const props = propsOf(stack, c);
-        showingValue(() => new ThreeTierWebApp(stack, 'WebApp', props), props, expected);
-      },
+      build: buildShowingValue(
+        (s) => propsOf(s, c),
+        (s, p) => new ThreeTierWebApp(s, 'WebApp', p),
+        expected,
+      ),
       nagShape: nagShape(c),
     };
   },
