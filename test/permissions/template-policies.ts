@@ -41,12 +41,16 @@ export function indexPolicies(t: ResolvedTemplate): PolicyIndex {
           .join('/')
           .replace(/(\/Resource)+$/, '')
       : r.logicalId;
-  const named = (r: ResolvedResource, what: string, document: PolicyDocument): NamedPolicy => {
+  /** A policy the simulator can read: one holding a value the resolver cannot know offline is an error. */
+  const checkResolved = (r: ResolvedResource, what: string, document: unknown): void => {
     if (containsUnresolved(document)) {
       throw new Error(
         `${what} of ${label(r)} holds a value the resolver cannot know offline: ${JSON.stringify(document)}`,
       );
     }
+  };
+  const named = (r: ResolvedResource, what: string, document: PolicyDocument): NamedPolicy => {
+    checkResolved(r, what, document);
     return { name: `${what} of ${label(r)}`, document };
   };
 
@@ -113,7 +117,7 @@ export function indexPolicies(t: ResolvedTemplate): PolicyIndex {
       Version: '2012-10-17',
       Statement: [...(existing?.document.Statement ?? []), ...statements],
     };
-    if (containsUnresolved(statements)) named(source, what, { Statement: statements }); // throws, naming the source
+    checkResolved(source, what, statements);
     byResource.set(target.arn!, { name: `${what} of ${label(target)}`, document });
   };
   const targetOf = (ref: string, policy: ResolvedResource): ResolvedResource => {
