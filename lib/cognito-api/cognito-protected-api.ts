@@ -24,6 +24,7 @@ import { AlarmTopic, notify } from '../core/alarms';
 import { dailyAndWeeklyBackups } from '../core/backup-plan';
 import { EncryptionKey } from '../core/encryption-key';
 import { allowCloudWatchLogs } from '../core/service-grants';
+import { createWebAcl, WebAclScope } from '../core/web-acl';
 import {
   PropValidationError,
   validateDuration,
@@ -921,79 +922,24 @@ export class CognitoProtectedApi extends Construct {
   }
 
   private createWebAcl(removalPolicy: RemovalPolicy, retention: logs.RetentionDays): wafv2.CfnWebACL {
-    const managed = (
-      name: string,
-      priority: number,
-      countOnly: readonly string[] = [],
-    ): wafv2.CfnWebACL.RuleProperty => ({
-      name,
-      priority,
-      statement: {
-        managedRuleGroupStatement: {
-          vendorName: 'AWS',
-          name,
-          ruleActionOverrides:
-            countOnly.length > 0
-              ? countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } }))
-              : undefined,
-        },
-      },
-      overrideAction: { none: {} },
-      visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: name },
-    });
-    const acl = new wafv2.CfnWebACL(this, 'WebAcl', {
-      scope: 'REGIONAL',
-      defaultAction: { allow: {} },
-      visibilityConfig: {
-        cloudWatchMetricsEnabled: true,
-        sampledRequestsEnabled: true,
-        metricName: 'WebAcl',
-      },
-      rules: [
-        managed('AWSManagedRulesAmazonIpReputationList', 0),
-        managed('AWSManagedRulesCommonRuleSet', 1, CORE_RULE_SET_COUNTED_BODY_RULES),
-        managed('AWSManagedRulesKnownBadInputsRuleSet', 2),
-        {
-          // One address may send at most 1,000 requests in 5 minutes, whoever it signs in as.
-          name: 'RatePerIp',
-          priority: 3,
-          action: { block: {} },
-          statement: { rateBasedStatement: { limit: 1000, aggregateKeyType: 'IP' } },
-          visibilityConfig: {
-            cloudWatchMetricsEnabled: true,
-            sampledRequestsEnabled: true,
-            metricName: 'RatePerIp',
-          },
-        },
+    return createWebAcl(this, {
+      scope: WebAclScope.REGIONAL,
+      managedRuleGroups: [
+        { name: 'AWSManagedRulesAmazonIpReputationList' },
+        { name: 'AWSManagedRulesCommonRuleSet', countOnlyRules: CORE_RULE_SET_COUNTED_BODY_RULES },
+        { name: 'AWSManagedRulesKnownBadInputsRuleSet' },
       ],
-    });
-    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
-      resourceArn: this.api.deploymentStage.stageArn,
-      webAclArn: acl.attrArn,
-    });
-    // WAF only logs to log groups whose name starts with aws-waf-logs-, hence a physical name.
-    const name = `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400, separator: '-' })}`;
-    const wafLogs = new logs.LogGroup(this, 'WebAclLogs', {
-      logGroupName: name,
-      encryptionKey: this.key,
-      retention,
+      // One address may send at most 1,000 requests in 5 minutes, whoever it signs in as.
+      rateLimitPerIp: 1000,
+      rateRuleName: 'RatePerIp',
+      associateWith: this.api.deploymentStage.stageArn,
+      // The construct's key already admits CloudWatch Logs (createKey) for its other log groups.
+      logKey: this.key,
+      logRetention: retention,
       removalPolicy,
-    });
-    new wafv2.CfnLoggingConfiguration(this, 'WebAclLogging', {
-      resourceArn: acl.attrArn,
-      // WAF wants the log group ARN without the trailing ':*' that logGroupArn carries.
-      logDestinationConfigs: [
-        Stack.of(this).formatArn({
-          service: 'logs',
-          resource: 'log-group',
-          resourceName: wafLogs.logGroupName,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      ],
       // Requests carry the user's bearer token; a log of tokens would let a log reader call the API.
-      redactedFields: [{ singleHeader: { Name: 'authorization' } }],
-    });
-    return acl;
+      redactedHeaders: ['authorization'],
+    }).webAcl;
   }
 
   private createAlarms(reservedConcurrency: boolean): cloudwatch.Alarm[] {

@@ -14,11 +14,8 @@ import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
-import {
-  allowAlbAccessLogs,
-  allowAutoScalingNotifications,
-  allowCloudWatchLogs,
-} from '../core/service-grants';
+import { allowAlbAccessLogs, allowAutoScalingNotifications } from '../core/service-grants';
+import { createWebAcl, WebAclScope } from '../core/web-acl';
 import {
   PropValidationError,
   validateDuration,
@@ -570,60 +567,26 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
   }
 
   private createWebAcl(removalPolicy: RemovalPolicy): wafv2.CfnWebACL {
-    const managed = (name: string, priority: number): wafv2.CfnWebACL.RuleProperty => ({
-      name,
-      priority,
-      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
-      overrideAction: { none: {} },
-      visibilityConfig: { sampledRequestsEnabled: true, cloudWatchMetricsEnabled: true, metricName: name },
-    });
-    const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
-      scope: 'REGIONAL',
-      defaultAction: { allow: {} },
-      visibilityConfig: {
-        sampledRequestsEnabled: true,
-        cloudWatchMetricsEnabled: true,
-        metricName: 'WebAcl',
-      },
-      rules: [
-        managed('AWSManagedRulesAmazonIpReputationList', 0),
-        managed('AWSManagedRulesCommonRuleSet', 1),
-        managed('AWSManagedRulesKnownBadInputsRuleSet', 2),
-        managed('AWSManagedRulesSQLiRuleSet', 3),
-        {
-          name: 'RateLimitPerIp',
-          priority: 4,
-          statement: { rateBasedStatement: { limit: 2000, aggregateKeyType: 'IP' } },
-          action: { block: {} },
-          visibilityConfig: {
-            sampledRequestsEnabled: true,
-            cloudWatchMetricsEnabled: true,
-            metricName: 'RateLimitPerIp',
-          },
-        },
-      ],
-    });
-    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
-      resourceArn: this.loadBalancer.loadBalancerArn,
-      webAclArn: webAcl.attrArn,
-    });
+    // A key of its own for the WAF logs, as before the builder existed (its logical ID stays put).
     const key = new EncryptionKey(this, 'WebAclLogKey', {
       description: `Encrypts the WAF logs of ${this.node.path}`,
       removalPolicy,
     });
-    allowCloudWatchLogs(key.key);
-    // WAF only writes to log groups whose name starts with aws-waf-logs-.
-    const logGroup = new logs.LogGroup(this, 'WebAclLogs', {
-      logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 200 }).toLowerCase()}`,
-      encryptionKey: key.key,
-      retention: logs.RetentionDays.ONE_YEAR,
+    return createWebAcl(this, {
+      scope: WebAclScope.REGIONAL,
+      managedRuleGroups: [
+        { name: 'AWSManagedRulesAmazonIpReputationList' },
+        { name: 'AWSManagedRulesCommonRuleSet' },
+        { name: 'AWSManagedRulesKnownBadInputsRuleSet' },
+        { name: 'AWSManagedRulesSQLiRuleSet' },
+      ],
+      rateLimitPerIp: 2000,
+      rateRuleName: 'RateLimitPerIp',
+      associateWith: this.loadBalancer.loadBalancerArn,
+      logKey: key.key,
+      logRetention: logs.RetentionDays.ONE_YEAR,
       removalPolicy,
-    });
-    new wafv2.CfnLoggingConfiguration(this, 'WebAclLogging', {
-      resourceArn: webAcl.attrArn,
-      logDestinationConfigs: [logGroup.logGroupArn],
-    });
-    return webAcl;
+    }).webAcl;
   }
 
   private createAlarmsAndDashboard(topic: sns.ITopic, minCapacity: number): cloudwatch.Dashboard {

@@ -324,7 +324,8 @@ describe('REST API', () => {
       RedactedFields: [{ SingleHeader: { Name: 'authorization' } }],
     });
     t.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),
+      // aws-waf-logs-<construct path>-<stack id's UUID>: unique per deployment (lib/core/web-acl.ts).
+      LogGroupName: { 'Fn::Join': ['-', [Match.stringLikeRegexp('^aws-waf-logs-'), Match.anyValue()]] },
     });
   });
 });

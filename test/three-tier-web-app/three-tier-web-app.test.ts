@@ -238,7 +238,8 @@ describe('web tier', () => {
     });
     template.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 1);
     template.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),
+      // aws-waf-logs-<construct path>-<stack id's UUID>: unique per deployment (lib/core/web-acl.ts).
+      LogGroupName: { 'Fn::Join': ['-', [Match.stringLikeRegexp('^aws-waf-logs-'), Match.anyValue()]] },
     });
     sandbox.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
   });
