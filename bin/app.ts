@@ -7,5 +7,14 @@ import { parseProfile, PROFILE_CONTEXT_KEY } from '../lib/core/profile';
 import { buildReferenceApp } from './reference-app';
 
 const app = new App();
-buildReferenceApp(app, parseProfile(app.node.tryGetContext(PROFILE_CONTEXT_KEY)));
+let profile;
+try {
+  profile = parseProfile(app.node.tryGetContext(PROFILE_CONTEXT_KEY));
+} catch (err) {
+  // A mistyped `-c profile=...` is the user's input, not a bug: the message says what to type, and a Node
+  // stack trace under it would only bury it.
+  console.error((err as Error).message);
+  process.exit(1);
+}
+buildReferenceApp(app, profile);
 app.synth();

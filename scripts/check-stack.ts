@@ -7,13 +7,27 @@ import { PATTERN_STACKS } from '../lib/stacks/reference-app';
 import { formatFindings, gateFindings } from '../test/support/compliance';
 import { cdkJsonContext } from '../test/support/app';
 
+const USAGE =
+  'Usage: npm run check -- <StackId> [sandbox|production]\n' +
+  `  StackId: ${PATTERN_STACKS.map((e) => e.stackId).join(', ')}\n` +
+  '  e.g. npm run check -- RefArch-SnsSqsFanout production';
 const [stackId, profileArg] = process.argv.slice(2);
+if (!stackId || stackId === '-h' || stackId === '--help') {
+  console.error(USAGE);
+  process.exit(stackId ? 0 : 2);
+}
 const entry = PATTERN_STACKS.find((e) => e.stackId === stackId);
 if (!entry) {
-  console.error(`Unknown stack '${stackId}'. Known: ${PATTERN_STACKS.map((e) => e.stackId).join(', ')}`);
+  console.error(`Unknown stack '${stackId}'.\n${USAGE}`);
   process.exit(2);
 }
-const profile = parseProfile(profileArg);
+let profile;
+try {
+  profile = parseProfile(profileArg);
+} catch (err) {
+  console.error(`${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
 const started = Date.now();
 const findings = gateFindings(
   (app) => entry.create(app, entry.stackId, profile),

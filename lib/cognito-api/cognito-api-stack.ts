@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -59,6 +59,25 @@ export class CognitoApiStack extends Stack {
       // The identity pool shows how signed-in users get temporary AWS credentials (000 L6); no guests.
       createIdentityPool: true,
       allowGuests: false,
+    });
+    // What the README's "try it" reads with `aws cloudformation describe-stacks`: every value a step needs,
+    // the Region included (in the URLs), so no step depends on the CLI's configured Region.
+    const api = this.notesApi;
+    new CfnOutput(this, 'UserPoolId', {
+      description: 'Create test users here (cognito-idp admin-create-user --user-pool-id)',
+      value: api.userPool.userPoolId,
+    });
+    new CfnOutput(this, 'UserPoolClientId', {
+      description: 'The public app client of the single-page app (client_id of /oauth2/authorize)',
+      value: api.userPoolClient.userPoolClientId,
+    });
+    new CfnOutput(this, 'ManagedLoginUrl', {
+      description: 'Managed login: /oauth2/authorize, /oauth2/token and /logout live under this URL',
+      value: api.userPoolDomain.baseUrl(),
+    });
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'The notes API (stage v1); call <ApiUrl>notes with an access token',
+      value: api.api.url,
     });
     // The CDK's own helper functions log into log groups of this stack (deleted with the sandbox).
     adoptCdkManagedFunctions(this, { removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN });

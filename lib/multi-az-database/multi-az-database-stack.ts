@@ -54,6 +54,12 @@ export class MultiAzDatabaseStack extends Stack {
     db.readReplicas.forEach(
       (r, i) => new CfnOutput(this, `ReadReplica${i + 1}Endpoint`, { value: r.dbInstanceEndpointAddress }),
     );
+    if (db.backupPlan) {
+      new CfnOutput(this, 'BackupVaultName', {
+        description: 'AWS Backup vault (retained with its recovery points by a production destroy)',
+        value: db.backupPlan.backupVault.backupVaultName,
+      });
+    }
     // The CDK's own helper functions log into log groups of this stack (deleted with the sandbox).
     adoptCdkManagedFunctions(this, { removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN });
   }

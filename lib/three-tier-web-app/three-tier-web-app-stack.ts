@@ -57,6 +57,28 @@ export class ThreeTierWebAppStack extends Stack {
       description: 'Find an instance id for `aws ssm start-session`',
     });
     new CfnOutput(this, 'DashboardName', { value: this.app.dashboard.dashboardName });
+    // What the README's production destroy reads: deletion protection to lift, and what stays afterwards.
+    new CfnOutput(this, 'LoadBalancerArn', {
+      description:
+        'Lift deletion protection here before a production destroy (elbv2 modify-load-balancer-attributes)',
+      value: this.app.loadBalancer.loadBalancerArn,
+    });
+    new CfnOutput(this, 'DatabaseInstanceIdentifier', {
+      description:
+        'The database instance (rds modify-db-instance --no-deletion-protection before a production destroy)',
+      value: this.app.database.instance.instanceIdentifier,
+    });
+    new CfnOutput(this, 'DatabaseSecretArn', {
+      description: 'The database credentials (retained by a production destroy)',
+      value: this.app.database.secret.secretArn,
+    });
+    if (this.app.database.backupPlan) {
+      new CfnOutput(this, 'BackupVaultName', {
+        description:
+          'AWS Backup vault of the database (retained with its recovery points by a production destroy)',
+        value: this.app.database.backupPlan.backupVault.backupVaultName,
+      });
+    }
     // The CDK's own helper functions log into log groups of this stack (deleted with the sandbox).
     adoptCdkManagedFunctions(this, { removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN });
   }
