@@ -15,6 +15,10 @@ export * from './core/network';
 export * from './multi-az-database/multi-az-database';
 export * from './three-tier-web-app/three-tier-web-app';
 export * from './cognito-api/cognito-protected-api';
+export * from './static-site/static-site';
+export * from './static-site/viewer-request-code';
+export * from './static-site/content-invalidation';
+export * from './core/web-acl';
 
 // The demo stacks: each maps a profile (`sandbox` or `production`) to construct props, as `npx cdk synth`
 // in this repository builds them. `new SnsSqsFanoutStack(app, 'Orders', { profile: 'sandbox' })` in your
@@ -24,3 +28,4 @@ export * from './kinesis-pipeline/kinesis-pipeline-stack';
 export * from './sns-sqs-fanout/sns-sqs-fanout-stack';
 export * from './three-tier-web-app/three-tier-web-app-stack';
 export * from './cognito-api/cognito-api-stack';
+export * from './static-site/static-site-stack';

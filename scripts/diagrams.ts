@@ -226,7 +226,40 @@ export const NODE_TYPES: Record<
       ...lit((p.RotationRules as Props | undefined)?.ScheduleExpression),
     ],
   },
-  'AWS::WAFv2::WebACL': { service: 'WAF', noun: 'web ACL', shape: 'box' },
+  'AWS::WAFv2::WebACL': {
+    service: 'WAF',
+    noun: 'web ACL',
+    shape: 'box',
+    detail: (p) => {
+      const rules = ((p.Rules as unknown[] | undefined) ?? []).length;
+      return rules ? [`${rules} rule${rules === 1 ? '' : 's'}`] : [];
+    },
+  },
+  'AWS::CloudFront::Distribution': {
+    service: 'CloudFront',
+    noun: 'distribution',
+    shape: 'box',
+    detail: (p, parts) => {
+      const config = (p.DistributionConfig ?? {}) as Props;
+      return [
+        [lit(config.PriceClass), lit(config.HttpVersion)].flat().join(', '),
+        ...flag(
+          parts.some((r) => r.Type === 'AWS::CloudFront::OriginAccessControl'),
+          'origin access control',
+        ),
+        ...flag(
+          parts.some((r) => r.Type === 'AWS::CloudFront::MonitoringSubscription'),
+          'additional metrics',
+        ),
+      ];
+    },
+  },
+  'AWS::CloudFront::Function': {
+    service: 'CloudFront',
+    noun: 'function',
+    shape: 'round',
+    detail: (p) => lit((p.FunctionConfig as Props | undefined)?.Runtime),
+  },
   'AWS::Backup::BackupVault': { service: 'AWS Backup', noun: 'vault', shape: 'store' },
   'AWS::Backup::BackupPlan': { service: 'AWS Backup', noun: 'plan', shape: 'box' },
   'AWS::CloudWatch::Dashboard': { service: 'CloudWatch', noun: 'dashboard', shape: 'box' },
@@ -247,6 +280,12 @@ const FOLDED: Record<string, { into: string; via: 'ref' | 'referrer' }> = {
   'AWS::Cognito::UserPoolResourceServer': { into: 'AWS::Cognito::UserPool', via: 'ref' },
   'AWS::Cognito::ManagedLoginBranding': { into: 'AWS::Cognito::UserPool', via: 'ref' },
   'AWS::SecretsManager::SecretTargetAttachment': { into: 'AWS::SecretsManager::Secret', via: 'ref' },
+  // How the distribution signs its origin requests, what it caches, and its paid metrics: settings of it.
+  'AWS::CloudFront::OriginAccessControl': { into: 'AWS::CloudFront::Distribution', via: 'referrer' },
+  'AWS::CloudFront::CachePolicy': { into: 'AWS::CloudFront::Distribution', via: 'referrer' },
+  'AWS::CloudFront::OriginRequestPolicy': { into: 'AWS::CloudFront::Distribution', via: 'referrer' },
+  'AWS::CloudFront::ResponseHeadersPolicy': { into: 'AWS::CloudFront::Distribution', via: 'referrer' },
+  'AWS::CloudFront::MonitoringSubscription': { into: 'AWS::CloudFront::Distribution', via: 'ref' },
 };
 
 /** Types that become arrows between two boxes (see {@link connectorEdges}), never boxes themselves. */
@@ -262,6 +301,8 @@ const CONNECTORS = new Set([
   'AWS::EC2::SecurityGroupIngress',
   'AWS::EC2::SecurityGroupEgress',
   'AWS::EC2::Route',
+  // Vended-log delivery: source (the distribution) to destination (the log bucket); see connectorEdges.
+  'AWS::Logs::Delivery',
 ]);
 
 /** Plumbing: never drawn, counted under the diagram. First match names the category. */
@@ -274,6 +315,8 @@ const PLUMBING: [RegExp, string][] = [
     'resource policies',
   ],
   [/^AWS::Lambda::Permission$/, 'Lambda invoke permissions'],
+  // The AWS CLI layer of a BucketDeployment's handler.
+  [/^AWS::Lambda::LayerVersion$/, 'CDK custom resources and their handler functions'],
   [/^AWS::EC2::SecurityGroup$/, 'security groups — their rules are the port arrows'],
   [
     /^AWS::EC2::(VPC|Subnet|RouteTable|SubnetRouteTableAssociation|VPCGatewayAttachment|EIP)$/,
@@ -372,6 +415,35 @@ const EDGE_RULES: EdgeRule[] = [
   { type: 'AWS::Cognito::IdentityPool', path: 'CognitoIdentityProviders', label: 'trusts tokens of' },
   { type: 'AWS::Backup::BackupPlan', path: 'BackupPlan', label: 'stores recovery points in' },
   { type: 'AWS::CloudWatch::Dashboard', path: '', label: null },
+  {
+    type: 'AWS::CloudFront::Distribution',
+    path: 'DistributionConfig.Origins',
+    label: 'reads (signed, SigV4)',
+  },
+  {
+    type: 'AWS::CloudFront::Distribution',
+    path: 'DistributionConfig.DefaultCacheBehavior.FunctionAssociations',
+    label: (p) =>
+      uniq(
+        (
+          (((p.DistributionConfig as Props).DefaultCacheBehavior as Props).FunctionAssociations as Props[]) ??
+          []
+        ).map((a) => String(a.EventType)),
+      ).join(', '),
+  },
+  {
+    type: 'AWS::CloudFront::Distribution',
+    path: 'DistributionConfig.WebACLId',
+    label: 'filters requests to',
+    reverse: true,
+  },
+  // The deprecated Logging property (legacy standard logs); standard logging v2 is an AWS::Logs::Delivery.
+  {
+    type: 'AWS::CloudFront::Distribution',
+    path: 'DistributionConfig.Logging',
+    label: 'access logs',
+    dotted: true,
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------------
@@ -463,6 +535,19 @@ export function buildDiagram(stack: StackDescription): Diagram {
     }
   }
   edges.push(...connectorEdges({ resources, role, refsOf, ownerOf, typeOf, propsOf }));
+  // A distribution answers viewers on the internet, the way its default behavior says.
+  for (const [id, r] of role) {
+    if (r !== 'node' || typeOf(id) !== 'AWS::CloudFront::Distribution') continue;
+    const config = (propsOf(id).DistributionConfig ?? {}) as Props;
+    const policy = (config.DefaultCacheBehavior as Props | undefined)?.ViewerProtocolPolicy;
+    const label =
+      policy === 'redirect-to-https'
+        ? 'HTTPS (HTTP redirected)'
+        : policy === 'https-only'
+          ? 'HTTPS only'
+          : 'HTTP and HTTPS';
+    addEdge(INTERNET, id, label);
+  }
   for (const g of alarmGroups) for (const t of g.actions) addEdge(g.id, t, 'notifies');
 
   // 4. Where boxes sit: VPC, subnet tier (from the subnets they reference), monitoring, or the top level.
@@ -679,6 +764,24 @@ function connectorEdges(ctx: ConnectorContext): DiagramEdge[] {
       case 'AWS::Backup::BackupSelection':
         connect(at(id, 'BackupPlanId'), at(id, 'BackupSelection'), 'backs up');
         break;
+      case 'AWS::Logs::Delivery': {
+        // Source and destination are plumbing that name the two ends: the logged resource and where logs go.
+        // The delivery names its source by name (a literal or a reference to the source).
+        const sourceIds = Object.keys(ctx.resources).filter(
+          (s) =>
+            typeOf(s) === 'AWS::Logs::DeliverySource' &&
+            (propsOf(s).Name === p.DeliverySourceName ||
+              refsOf(id).some((r) => r.target === s && r.path === 'DeliverySourceName')),
+        );
+        const destinationIds = refsOf(id)
+          .filter((r) => r.path === 'DeliveryDestinationArn')
+          .map((r) => r.target);
+        const from = uniq(sourceIds.flatMap((s) => at(s, 'ResourceArn')));
+        const to = uniq(destinationIds.flatMap((d) => at(d, 'DestinationResourceArn')));
+        const logType = sourceIds.map((s) => lit(propsOf(s).LogType)).flat()[0];
+        connect(from, to, logType === 'ACCESS_LOGS' ? 'access logs' : 'logs', true);
+        break;
+      }
       case 'AWS::WAFv2::WebACLAssociation':
         connect(at(id, 'WebACLArn'), at(id, 'ResourceArn'), 'filters requests to');
         break;

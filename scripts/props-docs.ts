@@ -33,6 +33,7 @@ export const PROPS_READMES: readonly PropsReadme[] = [
     roots: ['ThreeTierWebAppProps', 'ThreeTierWebAppStackProps'],
   },
   { readme: 'lib/cognito-api/README.md', roots: ['CognitoProtectedApiProps', 'CognitoApiStackProps'] },
+  { readme: 'lib/static-site/README.md', roots: ['StaticSiteProps', 'StaticSiteStackProps'] },
 ];
 
 /** A source file: path from the repository root, and its text. */

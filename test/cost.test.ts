@@ -104,6 +104,59 @@ describe('idle cost estimate', () => {
     expect(monthly['3 alarm(s)']).toBeCloseTo(3 * PRICES.alarmMonth, 6);
   });
 
+  test('prices a web ACL and each of its rules, and the 8 additional metrics of a distribution', () => {
+    const rule = (name: string) => ({ Name: name, Statement: { ManagedRuleGroupStatement: { Name: name } } });
+    const subscription = (status: string) => ({
+      Type: 'AWS::CloudFront::MonitoringSubscription',
+      Properties: {
+        DistributionId: { Ref: 'Site' },
+        MonitoringSubscription: {
+          RealtimeMetricsSubscriptionConfig: { RealtimeMetricsSubscriptionStatus: status },
+        },
+      },
+    });
+    const lines = estimateTemplate({
+      Resources: {
+        Acl: {
+          Type: 'AWS::WAFv2::WebACL',
+          Properties: {
+            Rules: [rule('IpReputation'), rule('Common'), rule('KnownBadInputs'), { Name: 'Rate' }],
+          },
+        },
+        Site: { Type: 'AWS::CloudFront::Distribution' },
+        Metrics: subscription('Enabled'),
+        // A subscription that turns the metrics off bills nothing.
+        Off: subscription('Disabled'),
+        Function: { Type: 'AWS::CloudFront::Function' },
+        Logs: { Type: 'AWS::Logs::Delivery' },
+      },
+    });
+    expect(lines).toEqual([
+      {
+        item: 'CloudFront additional metrics (1 distribution(s) x 8 metrics)',
+        monthly: 8 * PRICES.customMetricMonth,
+      },
+      { item: 'WAF web ACL (4 rules)', monthly: PRICES.webAclMonth + 4 * PRICES.webAclRuleMonth },
+    ]);
+    // The published figures: $5 a web ACL, $1 a rule, 8 metrics at $0.30 ($2.40 a distribution).
+    expect(PRICES.webAclMonth).toBe(5);
+    expect(PRICES.webAclRuleMonth).toBe(1);
+    expect(PRICES.cloudFrontAdditionalMetrics * PRICES.customMetricMonth).toBeCloseTo(2.4, 6);
+  });
+
+  test('a distribution is billed by traffic only: idle, it costs nothing', () => {
+    expect(
+      estimateTemplate({
+        Resources: {
+          Site: { Type: 'AWS::CloudFront::Distribution', Properties: { DistributionConfig: {} } },
+          Function: { Type: 'AWS::CloudFront::Function' },
+          Policy: { Type: 'AWS::CloudFront::CachePolicy' },
+          Oac: { Type: 'AWS::CloudFront::OriginAccessControl' },
+        },
+      }),
+    ).toEqual([]);
+  });
+
   test('refuses to guess a price it does not know', () => {
     expect(() =>
       estimateTemplate({

@@ -165,6 +165,89 @@ describe('arrows come from references in the template', () => {
     });
   });
 
+  test('a CloudFront distribution: viewers, origin, function, web ACL and log delivery become arrows', () => {
+    const d = buildDiagram({
+      resources: {
+        Origin: { Type: 'AWS::S3::Bucket' },
+        Logs: { Type: 'AWS::S3::Bucket' },
+        Oac: { Type: 'AWS::CloudFront::OriginAccessControl', Properties: {} },
+        Cache: { Type: 'AWS::CloudFront::CachePolicy', Properties: {} },
+        Rewrite: {
+          Type: 'AWS::CloudFront::Function',
+          Properties: { FunctionConfig: { Runtime: 'cloudfront-js-2.0' } },
+        },
+        Acl: { Type: 'AWS::WAFv2::WebACL', Properties: { Rules: [{ Name: 'a' }, { Name: 'b' }] } },
+        Site: {
+          Type: 'AWS::CloudFront::Distribution',
+          Properties: {
+            DistributionConfig: {
+              PriceClass: 'PriceClass_100',
+              HttpVersion: 'http2and3',
+              Origins: [
+                {
+                  DomainName: { 'Fn::GetAtt': ['Origin', 'RegionalDomainName'] },
+                  OriginAccessControlId: { 'Fn::GetAtt': ['Oac', 'Id'] },
+                },
+              ],
+              DefaultCacheBehavior: {
+                CachePolicyId: { Ref: 'Cache' },
+                ViewerProtocolPolicy: 'redirect-to-https',
+                FunctionAssociations: [
+                  { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': ['Rewrite', 'FunctionARN'] } },
+                ],
+              },
+              WebACLId: { 'Fn::GetAtt': ['Acl', 'Arn'] },
+            },
+          },
+        },
+        Metrics: {
+          Type: 'AWS::CloudFront::MonitoringSubscription',
+          Properties: { DistributionId: { Ref: 'Site' } },
+        },
+        Source: {
+          Type: 'AWS::Logs::DeliverySource',
+          Properties: {
+            Name: 'site-src',
+            LogType: 'ACCESS_LOGS',
+            ResourceArn: { 'Fn::Join': ['', ['arn:aws:cloudfront::1:distribution/', { Ref: 'Site' }]] },
+          },
+        },
+        Destination: {
+          Type: 'AWS::Logs::DeliveryDestination',
+          Properties: { DestinationResourceArn: { 'Fn::GetAtt': ['Logs', 'Arn'] } },
+        },
+        Delivery: {
+          Type: 'AWS::Logs::Delivery',
+          Properties: {
+            DeliverySourceName: 'site-src',
+            DeliveryDestinationArn: { 'Fn::GetAtt': ['Destination', 'Arn'] },
+          },
+        },
+        Layer: { Type: 'AWS::Lambda::LayerVersion', Properties: {} },
+      },
+      paths: {},
+    });
+    expect(d.nodes.map((n) => `${n.id} ${n.type} ${n.shape}: ${n.label}`)).toEqual([
+      'internet Internet external: Internet',
+      'Acl AWS::WAFv2::WebACL box: ACL (WAF web ACL)<br/>2 rules',
+      'Logs AWS::S3::Bucket store: Logs (S3 bucket)',
+      'Origin AWS::S3::Bucket store: Origin (S3 bucket)',
+      'Rewrite AWS::CloudFront::Function round: Rewrite (CloudFront function)<br/>cloudfront-js-2.0',
+      'Site AWS::CloudFront::Distribution box: Site (CloudFront distribution)<br/>PriceClass_100, http2and3, origin access control, additional metrics',
+    ]);
+    expect(d.edges.map((e) => `${e.from} -> ${e.to}: ${e.label}${e.dotted ? ' (dotted)' : ''}`)).toEqual([
+      'internet -> Site: HTTPS (HTTP redirected)',
+      'Acl -> Site: filters requests to',
+      'Site -> Logs: access logs (dotted)',
+      'Site -> Origin: reads (signed, SigV4)',
+      'Site -> Rewrite: viewer-request',
+    ]);
+    expect(Object.fromEntries(d.notDrawn)).toEqual({
+      'CDK custom resources and their handler functions': 1,
+      'log groups and log settings': 2,
+    });
+  });
+
   test('references are read from Ref, Fn::GetAtt and Fn::Sub, with their property path', () => {
     const ids = new Set(['Queue', 'Bucket', 'Fn']);
     expect(

@@ -1,4 +1,6 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { AssetHashType, DockerImage, ILocalBundling } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -88,4 +90,35 @@ function esbuild(): typeof import('esbuild') {
         `(${(e as Error).message.split('\n')[0]})`,
     );
   }
+}
+
+/**
+ * `entry` bundled like {@link bundledNodejsCode}, written as `index.js` into a folder of its own, for
+ * the `codeDirectory` of aws-cdk-lib's `CustomResourceProvider` (which takes a folder, not an asset).
+ * The folder is named after the bundle's content, in the OS temporary folder, so a synth reuses it and
+ * two different handlers never share one.
+ */
+export function bundledNodejsDirectory(entry: string, runtime: lambda.Runtime | string): string {
+  const runtimeName = typeof runtime === 'string' ? runtime : runtime.name;
+  const result = esbuild().buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: nodeTarget({ name: runtimeName } as lambda.Runtime),
+    external: ['@aws-sdk/*'],
+    write: false,
+    logLevel: 'warning',
+  });
+  const code = result.outputFiles[0].contents;
+  const hash = crypto.createHash('sha256').update(code).digest('hex').slice(0, 16);
+  const dir = path.join(os.tmpdir(), `refarch-bundle-${hash}`);
+  if (!fs.existsSync(path.join(dir, 'index.js'))) {
+    fs.mkdirSync(dir, { recursive: true });
+    // Written beside and renamed: parallel synths (jest workers) never read a half-written file.
+    const partial = path.join(dir, `index.js.${process.pid}`);
+    fs.writeFileSync(partial, code);
+    fs.renameSync(partial, path.join(dir, 'index.js'));
+  }
+  return dir;
 }

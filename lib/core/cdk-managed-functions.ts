@@ -5,9 +5,19 @@ import {
   RemovalPolicy,
   Stack,
 } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { acknowledge, guardRule } from './acknowledge';
+import {
+  acknowledgeInlinePolicy,
+  acknowledgeNoFunctionDlq,
+  acknowledgeNoReservedConcurrency,
+  acknowledgeOutsideVpc,
+} from './function-acknowledgments';
+import { flattenForNag } from './secure-bucket';
 
 /** How {@link adoptCdkManagedFunctions} keeps the logs of the CDK's own functions. */
 export interface CdkManagedFunctionLogsOptions {
@@ -135,4 +145,91 @@ export function acknowledgeCdkManagedFunctions(stack: Stack): void {
         'APIs, exists only while CloudFormation runs it, and the CDK offers no way to place it in a VPC.',
     });
   }
+}
+
+/**
+ * Acknowledges the findings on the function and role aws-cdk-lib writes for a `BucketDeployment` (the
+ * singleton `Custom::CDKBucketDeployment...` function that copies an asset into a bucket at deploy time).
+ *
+ * Its code, runtime, layer and grants belong to aws-cdk-lib: the role reads the CDK asset bucket, writes
+ * and prunes the destination bucket (with its key) and invalidates the distribution; no prop narrows
+ * them. Every wildcard of its policy is acknowledged by its exact id, read from the policy itself, so a
+ * grant a later aws-cdk-lib adds shows up as a new finding instead of being waved through.
+ */
+export function acknowledgeBucketDeployment(deployment: s3deploy.BucketDeployment): void {
+  const stack = Stack.of(deployment);
+  const fn = stack.node.children.find(
+    (c) => c.node.id.startsWith('Custom::CDKBucketDeployment') && c instanceof lambda.Function,
+  ) as lambda.Function | undefined;
+  if (!fn) throw new Error(`${deployment.node.path}: the CDK's bucket-deployment function was not found`);
+  const cfn = fn.node.defaultChild as CfnResource;
+  const deploymentOnly =
+    'The function aws-cdk-lib writes for BucketDeployment runs only while CloudFormation deploys the stack, copying ' +
+    'the site from the CDK asset bucket into the origin bucket';
+  acknowledgeOutsideVpc(
+    cfn,
+    `${deploymentOnly}; it calls only S3 and CloudFront APIs and the CDK offers no VPC for it.`,
+  );
+  acknowledgeNoFunctionDlq(
+    cfn,
+    `${deploymentOnly}; CloudFormation invokes it synchronously and fails the deployment on its error, so there is ` +
+      'no lost asynchronous event to keep.',
+  );
+  acknowledgeNoReservedConcurrency(
+    cfn,
+    `${deploymentOnly}; it runs once per deployment, never concurrently with itself.`,
+  );
+  acknowledge(
+    cfn,
+    {
+      id: 'AwsSolutions-L1',
+      reason: `${deploymentOnly}; its Python runtime is chosen by the aws-cdk-lib release, which upgrades it.`,
+    },
+    {
+      id: 'Serverless-LambdaLatestVersion',
+      reason: `${deploymentOnly}; its Python runtime is chosen by the aws-cdk-lib release, which upgrades it.`,
+    },
+    {
+      id: 'Serverless-LambdaTracing',
+      reason: `${deploymentOnly}; one run per deployment, whose outcome CloudFormation reports and the function logs.`,
+    },
+  );
+  const role = fn.role?.node.defaultChild;
+  if (role) {
+    acknowledge(role, {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: `${deploymentOnly}; aws-cdk-lib gives its role the AWS managed policy for writing its own logs.`,
+    });
+  }
+  const policy = fn.role?.node.tryFindChild('DefaultPolicy')?.node.defaultChild as iam.CfnPolicy | undefined;
+  if (!policy) return;
+  acknowledgeInlinePolicy(
+    policy,
+    `${deploymentOnly}; aws-cdk-lib writes its grants as an inline policy of this one role, deleted with it.`,
+  );
+  const statements = (stack.resolve(policy.policyDocument) as { Statement: Record<string, unknown>[] })
+    .Statement;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+  const actions = new Set(statements.flatMap((s) => list(s.Action)).filter((a) => String(a).includes('*')));
+  const resources = new Set(
+    statements
+      .flatMap((s) => list(s.Resource))
+      .map(flattenForNag)
+      .filter((r) => r.includes('*')),
+  );
+  acknowledge(
+    policy,
+    ...[...actions].map((a) => ({
+      id: `AwsSolutions-IAM5[Action::${String(a)}]`,
+      reason:
+        `${deploymentOnly}; aws-cdk-lib grants with the S3 and KMS action groups of grantRead and grantReadWrite ` +
+        '(read the asset, sync and prune the site, use the bucket key).',
+    })),
+    ...[...resources].map((r) => ({
+      id: `AwsSolutions-IAM5[Resource::${r}]`,
+      reason:
+        `${deploymentOnly}; it reads every object of the asset and writes or deletes any object of the site, whose ` +
+        'keys are the files of the content folder.',
+    })),
+  );
 }

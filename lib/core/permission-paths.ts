@@ -13,7 +13,9 @@ import { Profile } from './profile';
  * The paths every pattern needs are derived from the template itself, so no declaration can forget
  * them: CloudWatch alarms to their topics and keys, CloudWatch Logs to the keys of encrypted log
  * groups, SNS to subscribed queues and their keys, event source mappings and Firehose to their sources,
- * log delivery to log buckets, API Gateway to the functions it invokes. A pattern declares what is
+ * log delivery to log buckets (S3 server access logs, ELB, Flow Logs, CloudFront standard logs v2),
+ * CloudFront to its origin buckets and their keys through origin access control, API Gateway to the
+ * functions it invokes. A pattern declares what is
  * particular to it: the calls that must succeed, the calls it promises to refuse, and which data each
  * of its roles may touch.
  *

@@ -262,6 +262,11 @@ export class SecureBucket extends Construct {
     // A role of our own rather than the L2's: the L2 does not grant what replication needs when the source
     // has Object Lock (s3:GetObjectRetention, s3:GetObjectLegalHold), and grants more than it needs
     // (wildcard KMS actions, s3:ObjectOwnerOverrideToBucketOwner for cross-account ownership changes).
+    const ownLogBucket =
+      this.serverAccessLogsBucket instanceof s3.Bucket &&
+      Stack.of(this.serverAccessLogsBucket) === Stack.of(this)
+        ? this.serverAccessLogsBucket
+        : undefined;
     this.replicationRole = props.replication
       ? new iam.Role(this, 'ReplicationRole', {
           assumedBy: new iam.ServicePrincipal('s3.amazonaws.com'),
@@ -273,8 +278,12 @@ export class SecureBucket extends Construct {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
       bucketKeyEnabled: true,
-      serverAccessLogsBucket: this.serverAccessLogsBucket,
-      serverAccessLogsPrefix: 'access-logs/',
+      // A log bucket of this stack gets its statement below; the L2 writes it only under the feature flag
+      // @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy, and an app without that flag (any app that does not
+      // copy this repository's cdk.json) would get the LOG_DELIVERY_WRITE ACL, which the log bucket's
+      // BucketOwnerEnforced ownership refuses at synth.
+      serverAccessLogsBucket: ownLogBucket ? undefined : this.serverAccessLogsBucket,
+      serverAccessLogsPrefix: ownLogBucket ? undefined : SERVER_ACCESS_LOGS_PREFIX,
       replicationRole: this.replicationRole,
       replicationRules: props.replication
         ? [
@@ -288,6 +297,7 @@ export class SecureBucket extends Construct {
           ]
         : undefined,
     });
+    if (ownLogBucket) allowServerAccessLogs(this.bucket, ownLogBucket);
     applyCommonCfnSettings(this.bucket, {
       objectLock: true,
       defaultRetention: props.objectLockDefaultRetention,
@@ -309,6 +319,32 @@ export class SecureBucket extends Construct {
       );
     }
   }
+}
+
+/** Where in the log bucket a data bucket's server access logs go. */
+const SERVER_ACCESS_LOGS_PREFIX = 'access-logs/';
+
+/**
+ * Server access logging from `source` into `logBucket` of the same stack, written as the L2 writes it with
+ * @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy: the logging configuration, and a bucket-policy statement
+ * letting the S3 logging service write under the prefix for this source bucket and account only.
+ */
+function allowServerAccessLogs(source: s3.Bucket, logBucket: s3.Bucket): void {
+  (source.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
+    destinationBucketName: logBucket.bucketName,
+    logFilePrefix: SERVER_ACCESS_LOGS_PREFIX,
+  };
+  logBucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [logBucket.arnForObjects(`${SERVER_ACCESS_LOGS_PREFIX}*`)],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': source.bucketArn },
+        StringEquals: { 'aws:SourceAccount': source.env.account },
+      },
+    }),
+  );
 }
 
 /**
@@ -370,9 +406,9 @@ function grantReplication(
 
 /**
  * A resolved CloudFormation value as cdk-nag writes it into granular finding ids (its
- * flattenCfnReference): `Fn::GetAtt` as `<Id.Attr>`, `Ref` as `<Id>`, `Fn::Join` joined.
+ * flattenCfnReference): `Fn::GetAtt` as `<Id.Attr>`, `Ref` as `<Id>`, `Fn::Join` joined, `Fn::Sub` substituted.
  */
-function flattenForNag(value: unknown): string {
+export function flattenForNag(value: unknown): string {
   if (typeof value === 'string') return value.replace(/\$\{/g, '<').replace(/}/g, '>');
   if (value && typeof value === 'object') {
     const v = value as Record<string, unknown>;
@@ -385,6 +421,8 @@ function flattenForNag(value: unknown): string {
       return `<${flattenForNag(id)}.${flattenForNag(attribute)}>`;
     }
     if (v.Ref !== undefined) return `<${flattenForNag(v.Ref)}>`;
+    // `Fn::Sub` with a plain string (the CDK asset bucket's name): its ${...} become <...> as above.
+    if (typeof v['Fn::Sub'] === 'string') return flattenForNag(v['Fn::Sub']);
   }
   return JSON.stringify(value);
 }

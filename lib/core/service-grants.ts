@@ -28,7 +28,10 @@ import { IConstruct } from 'constructs';
  * - SNS delivering into a subscribed queue and its key (`SqsSubscription`, restricted to the topic by
  *   the feature flag `@aws-cdk/aws-sns-subscriptions:restrictSqsDescryption`);
  * - S3 server access logging into a log bucket (`serverAccessLogsBucket`, with
- *   `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`).
+ *   `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`);
+ * - CloudFront reading an S3 origin through origin access control, and its key
+ *   (`S3BucketOrigin.withOriginAccessControl`: the bucket statement names the distribution, the key
+ *   statement any distribution of the account, since naming the ID would be a circular dependency).
  */
 
 /** The actions CloudWatch Logs needs on the key of an encrypted log group (AWS's documented key policy). */
@@ -251,4 +254,31 @@ function addToKeyPolicy(key: kms.IKey, statement: iam.PolicyStatement): void {
         `${statement.sid}; use a key this app creates, or add the statement to the key's policy yourself.`,
     );
   }
+}
+
+/**
+ * Lets CloudWatch Logs' log delivery write CloudFront standard logs (v2) into `bucket`, from delivery
+ * sources of this account only. CloudFront's standard logging v2 is a CloudWatch vended log: the writer
+ * is `delivery.logs.amazonaws.com`, and objects land under `AWSLogs/<account>/`.
+ *
+ * Written into the template rather than left to the service: when the bucket policy does not admit it,
+ * CloudWatch Logs adds its own statement to the policy at deploy time, and the next update of the
+ * stack's bucket policy (which CloudFormation owns) removes it; log delivery would stop without a word.
+ */
+export function allowLogDelivery(bucket: s3.IBucket): void {
+  const stack = Stack.of(bucket);
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchLogDelivery',
+      principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects(`AWSLogs/${stack.account}/*`)],
+      conditions: {
+        StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': stack.account },
+        ArnLike: {
+          'aws:SourceArn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:delivery-source:*`,
+        },
+      },
+    }),
+  );
 }

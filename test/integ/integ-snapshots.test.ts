@@ -25,6 +25,7 @@ import * as cognitoApi from './integ.cognito-api';
 import * as kinesisPipeline from './integ.kinesis-pipeline';
 import * as multiAzDatabase from './integ.multi-az-database';
 import * as snsSqsFanout from './integ.sns-sqs-fanout';
+import * as staticSite from './integ.static-site';
 import * as threeTierWebApp from './integ.three-tier-web-app';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -84,6 +85,9 @@ const page = (count: number) =>
   '<h1>Served by i-0123456789abcdef0</h1>' +
   `<p>Visits stored in the database: <strong>${count}</strong>. Reload to see other instances answer.</p>` +
   '<table><tr><th>#</th><th>instance</th><th>client</th><th>time</th></tr></table></body></html>\n';
+/** A page of the static site's sample (lib/static-site/sample-site), by its heading. */
+const sitePage = (heading: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8" /><title>t</title></head><body><main><h1>${heading}</h1></main></body></html>\n`;
 const note = { noteId: 'n-1', ...cognitoApi.NOTE, createdAt: '2026-11-25T09:00:00.000Z' };
 
 const SPECS: Record<string, Spec> = {
@@ -257,6 +261,106 @@ const SPECS: Record<string, Spec> = {
           { ok: false, status: 503, body: 'The database is unreachable; try again shortly.\n' },
           { ok: true, status: 200, body: page(0) },
         ],
+      },
+    ],
+  },
+  'integ.static-site.ts': {
+    build: staticSite.build,
+    sdkCalls: [],
+    // GET /, /docs/, /docs, /no-such-page; http:// without following the redirect; the bucket's own URL.
+    httpCalls: 6,
+    retained: [],
+    samples: [
+      {
+        label: 'GET /: 200, the index page and the security headers',
+        find: expectedHas('It works'),
+        pass: [
+          {
+            ok: true,
+            status: 200,
+            body: sitePage('It works'),
+            headers: {
+              'content-type': ['text/html'],
+              'strict-transport-security': ['max-age=31536000'],
+              'x-content-type-options': ['nosniff'],
+              'x-frame-options': ['SAMEORIGIN'],
+            },
+          },
+        ],
+        fail: [
+          // No response headers policy.
+          { ok: true, status: 200, body: sitePage('It works'), headers: { 'content-type': ['text/html'] } },
+          {
+            ok: true,
+            status: 200,
+            body: sitePage('It works'),
+            headers: { 'strict-transport-security': ['max-age=31536000'] },
+          },
+          {
+            ok: false,
+            status: 404,
+            body: sitePage('404: not found'),
+            headers: {
+              'strict-transport-security': ['max-age=31536000'],
+              'x-content-type-options': ['nosniff'],
+            },
+          },
+        ],
+      },
+      {
+        label: 'GET /docs/ and /docs: 200 and docs/index.html (the viewer-request function)',
+        find: expectedHas('/docs/index.html'),
+        pass: [{ ok: true, status: 200, body: sitePage('/docs/index.html') }],
+        fail: [
+          // The function did not rewrite the URI: S3 refused the key "docs/", the 404 page came back.
+          { ok: false, status: 404, body: sitePage('404: not found') },
+          { ok: true, status: 200, body: sitePage('It works') },
+        ],
+      },
+      {
+        label: 'GET /no-such-page: 404 and the 404 page',
+        find: expectedHas('404: not found'),
+        pass: [{ ok: false, status: 404, body: sitePage('404: not found') }],
+        fail: [
+          // S3's own answer, without the distribution's error responses.
+          { ok: false, status: 403, body: '<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>' },
+          { ok: true, status: 200, body: sitePage('404: not found') },
+        ],
+      },
+      {
+        label: 'http:// answers 301 to https://',
+        find: expectedHas('"status":301'),
+        pass: [
+          {
+            ok: false,
+            status: 301,
+            statusText: 'Moved Permanently',
+            body: '',
+            headers: { location: ['https://d111111abcdef8.cloudfront.net/'], server: ['CloudFront'] },
+          },
+        ],
+        fail: [
+          // The redirect was followed, or the distribution serves plain HTTP.
+          { ok: true, status: 200, body: sitePage('It works'), headers: {} },
+          {
+            ok: false,
+            status: 301,
+            body: '',
+            headers: { location: ['http://d111111abcdef8.cloudfront.net/'] },
+          },
+        ],
+      },
+      {
+        label: "the origin bucket's own URL is refused",
+        find: expectedHas('"status":403'),
+        pass: [
+          {
+            ok: false,
+            status: 403,
+            body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+          },
+        ],
+        fail: [{ ok: true, status: 200, body: sitePage('It works') }],
       },
     ],
   },

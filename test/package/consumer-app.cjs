@@ -20,5 +20,18 @@ const data = new Stack(app, 'Data');
 const network = new refarch.ReferenceVpc(data, 'Network', { natGateways: 0, publicSubnets: false });
 new refarch.MultiAzDatabase(data, 'Database', { vpc: network.vpc, removalPolicy: RemovalPolicy.DESTROY });
 
+// A pattern with shipped files and a custom-resource handler: the static site, publishing the sample site
+// from the installed package and bundling its invalidation handler from the compiled .js.
+const web = new Stack(app, 'Web', { env: { region: 'us-east-1' } });
+new refarch.StaticSite(web, 'Site', {
+  contentPath: refarch.SAMPLE_SITE_PATH,
+  removalPolicy: RemovalPolicy.DESTROY,
+});
+
 app.synth();
-console.log(JSON.stringify({ demoConsumerEntry: refarch.DEMO_CONSUMER_ENTRY }));
+console.log(
+  JSON.stringify({
+    demoConsumerEntry: refarch.DEMO_CONSUMER_ENTRY,
+    sampleSitePath: refarch.SAMPLE_SITE_PATH,
+  }),
+);

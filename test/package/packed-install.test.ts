@@ -14,6 +14,7 @@ import { spawnSync, SpawnSyncOptions } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { viewerRequestFunctionCode } from '../../lib/static-site/viewer-request-code';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
@@ -123,6 +124,15 @@ describe('the tarball', () => {
     );
   });
 
+  test('ships the static site CloudFront Function as written (plain JavaScript, copied by the build)', () => {
+    // tsc compiles only lib/**/*.ts; `npm run build` copies lib/**/runtime/*.js, which CloudFront runs as is.
+    const file = 'dist/lib/static-site/runtime/viewer-request.js';
+    expect(packed).toContain(file);
+    expect(fs.readFileSync(path.join(installed, file), 'utf8')).toBe(
+      fs.readFileSync(path.join(ROOT, 'lib', 'static-site', 'runtime', 'viewer-request.js'), 'utf8'),
+    );
+  });
+
   test('ships every README and the generated reports the README links to', () => {
     const readmes = fs
       .readdirSync(path.join(ROOT, 'lib'), { recursive: true, encoding: 'utf8' })
@@ -182,6 +192,20 @@ describe('an app that installs the tarball', () => {
     expect(source).toBe(shipped.trimEnd() + '\n');
     expect(source).toMatch(/require\("pg"\)/);
     expect(() => require.resolve('typescript', { paths: [installed] })).toThrow();
+  });
+
+  test('gets the viewer-request CloudFront Function code from the installed package', () => {
+    // viewer-request-code.js reads runtime/viewer-request.js beside it: the code must be the one the
+    // sources produce (and test/static-site checks), for both values of the flag.
+    const script =
+      `const { viewerRequestFunctionCode } = require('${PKG.name}/dist/lib/static-site/viewer-request-code.js');` +
+      `process.stdout.write(JSON.stringify([false, true].map((singlePageApp) => ` +
+      `viewerRequestFunctionCode({ singlePageApp }))));`;
+    const [site, spa] = JSON.parse(run('node', ['-e', script], { cwd: appDir })) as string[];
+    expect(site).toBe(viewerRequestFunctionCode({ singlePageApp: false }));
+    expect(spa).toBe(viewerRequestFunctionCode({ singlePageApp: true }));
+    expect(spa).toContain('const SINGLE_PAGE_APP = true;');
+    expect(spa).toMatch(/^function handler\(event\) \{$/m);
   });
 
   test('synthesizes SnsSqsFanout with its Lambda consumer bundled from the installed package', () => {
@@ -248,6 +272,33 @@ describe('an app that installs the tarball', () => {
     const tsc = path.join(appDir, 'node_modules', 'typescript', 'bin', 'tsc');
     const listed = run('node', [tsc, '-p', 'tsconfig.json', '--listFiles'], { cwd: appDir });
     expect(listed).toContain(path.join(installed, 'dist', 'lib', 'index.d.ts'));
+  });
+
+  test('synthesizes StaticSite with the sample site and the invalidation handler from the installed package', () => {
+    const { samplePath } = {
+      samplePath: JSON.parse(appOutput.trim().split('\n').pop() as string).sampleSitePath,
+    };
+    expect(samplePath).toBe(path.join(installed, 'dist', 'lib', 'static-site', 'sample-site'));
+    expect(fs.readdirSync(samplePath).sort()).toEqual(['404.html', 'assets', 'docs', 'index.html']);
+    const template = JSON.parse(fs.readFileSync(path.join(outdir, 'Web.template.json'), 'utf8'));
+    const resources = Object.values(
+      template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+    );
+    const invalidation = resources.find((r) => r.Type === 'Custom::StaticSiteInvalidation');
+    expect(Object.keys(invalidation!.Properties.Manifest as object).sort()).toEqual([
+      '/404.html',
+      '/assets/site.css',
+      '/docs/index.html',
+      '/index.html',
+    ]);
+    // The provider's code folder holds the handler bundled by esbuild from the package's compiled .js.
+    const handler = resources.find(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        JSON.stringify(r.Properties).includes('Invalidates the CloudFront'),
+    );
+    expect(handler).toBeDefined();
+    expect(resources.filter((r) => r.Type === 'AWS::CloudFront::Function')).toHaveLength(1);
   });
 
   test('synthesizes MultiAzDatabase in the ReferenceVpc', () => {

@@ -7,7 +7,7 @@ import { PolicyIndex } from './template-policies';
  * The paths every pattern needs, read off the template itself so that no declaration can forget one:
  * wherever the template wires one service to another (an alarm action, an encrypted log group, a
  * subscription, an event source mapping, a delivery stream, a logging configuration, an API
- * integration), the call that wiring makes at run time is proven allowed, and where the grant carries
+ * integration, a CloudFront origin, a log delivery), the call that wiring makes at run time is proven allowed, and where the grant carries
  * a confused-deputy condition, the same call on behalf of another account is proven refused.
  *
  * What each service sends with its call (the request context) follows the AWS documentation of that
@@ -28,6 +28,8 @@ export function derivedPaths(t: ResolvedTemplate, policies: PolicyIndex): ProofC
   loadBalancerAccessLogs(ctx);
   apiGatewayIntegrations(ctx);
   autoScalingNotifications(ctx);
+  originAccessControl(ctx);
+  logDeliveryToS3(ctx);
   return ctx.cases;
 }
 
@@ -585,4 +587,175 @@ function autoScalingNotifications(d: Derivation): void {
       });
     }
   }
+}
+
+/** The customer-managed key a bucket encrypts its objects with by default (SSE-KMS), if any. */
+function bucketKey(d: Derivation, bucket: ResolvedResource): ResolvedResource | undefined {
+  const rules: { ServerSideEncryptionByDefault?: { SSEAlgorithm?: string; KMSMasterKeyID?: string } }[] =
+    bucket.properties.BucketEncryption?.ServerSideEncryptionConfiguration ?? [];
+  const byDefault = rules.find((r) => r.ServerSideEncryptionByDefault)?.ServerSideEncryptionByDefault;
+  return byDefault?.SSEAlgorithm?.startsWith('aws:kms')
+    ? customerKey(d, byDefault.KMSMasterKeyID)
+    : undefined;
+}
+
+/**
+ * CloudFront reads each S3 origin it signs for with origin access control, as the service principal
+ * `cloudfront.amazonaws.com` with the distribution's ARN as `aws:SourceArn`; S3 decrypts an SSE-KMS
+ * object with the bucket's key on CloudFront's behalf (`kms:ViaService` S3). The bucket statement must
+ * admit this distribution only: a distribution of another customer, or another of the same account,
+ * would otherwise serve the bucket (confused deputy). The key statement cannot name the distribution
+ * (the key exists before it: a circular dependency), so only another account's distribution is refused
+ * there; a read needs both statements.
+ */
+function originAccessControl(d: Derivation): void {
+  const { account, region, partition } = d.t.env;
+  const buckets = d.t.ofType('AWS::S3::Bucket');
+  for (const distribution of d.t.ofType('AWS::CloudFront::Distribution')) {
+    for (const origin of distribution.properties.DistributionConfig?.Origins ?? []) {
+      if (!origin.OriginAccessControlId) continue;
+      const bucket = buckets.find((b) =>
+        ['DomainName', 'RegionalDomainName', 'DualStackDomainName'].some(
+          (a) => b.attributes[a] === origin.DomainName,
+        ),
+      );
+      if (!bucket) continue; // an origin of another stack, or not a bucket (a MediaStore, a Lambda URL)
+      const path = String(origin.OriginPath ?? '').replace(/^\/+|\/+$/g, '');
+      const object = `${bucket.arn}/${path ? `${path}/` : ''}index.html`;
+      const why = `CloudFront reads ${d.policies.label(bucket)} for ${d.policies.label(distribution)} (origin access control)`;
+      const caller = service('cloudfront.amazonaws.com');
+      const callerLabel = 'cloudfront.amazonaws.com';
+      const own: Context = { 'aws:SourceArn': distribution.arn!, 'aws:SourceAccount': account };
+      add(d, {
+        why,
+        caller,
+        callerLabel,
+        action: 's3:GetObject',
+        resource: object,
+        context: own,
+        expect: 'allow',
+      });
+      add(d, {
+        why: `${why}: not for another distribution of the account (confused deputy)`,
+        caller,
+        callerLabel,
+        action: 's3:GetObject',
+        resource: object,
+        context: {
+          'aws:SourceArn': `arn:${partition}:cloudfront::${account}:distribution/EANOTHERDISTRIBUTION`,
+          'aws:SourceAccount': account,
+        },
+        expect: 'deny',
+      });
+      const key = bucketKey(d, bucket);
+      if (!key) continue;
+      // S3 also sends the encryption context aws:s3:arn; no policy here conditions on it, and the
+      // simulator evaluates one encryption-context key per request (simulate.ts), so it is left out.
+      const via = `s3.${region}.amazonaws.com`;
+      add(d, {
+        why: `${why} (the bucket key, through S3)`,
+        caller,
+        callerLabel,
+        action: 'kms:Decrypt',
+        resource: key.arn!,
+        context: { ...own, 'kms:ViaService': via },
+        expect: 'allow',
+      });
+      add(d, {
+        why: `${why} (the bucket key, through S3): not for a distribution of another account (confused deputy)`,
+        caller,
+        callerLabel,
+        action: 'kms:Decrypt',
+        resource: key.arn!,
+        context: {
+          'aws:SourceArn': `arn:${partition}:cloudfront::${OTHER_ACCOUNT}:distribution/EANOTHERDISTRIBUTION`,
+          'aws:SourceAccount': OTHER_ACCOUNT,
+          'kms:ViaService': via,
+        },
+        expect: 'deny',
+      });
+    }
+  }
+}
+
+/**
+ * Vended-log delivery (CloudWatch Logs' log delivery v2, e.g. CloudFront standard logging) writes into
+ * each bucket of the stack that a delivery destination names, as `delivery.logs.amazonaws.com`, under
+ * `AWSLogs/<account>/`, with the ACL `bucket-owner-full-control` and the delivery source's ARN and
+ * account as `aws:SourceArn` and `aws:SourceAccount` (CloudWatch Logs User Guide, "Logs sent to Amazon
+ * S3"). The same call for a delivery source of another account must be refused.
+ */
+function logDeliveryToS3(d: Derivation): void {
+  const { account, region, partition } = d.t.env;
+  for (const destination of d.t.ofType('AWS::Logs::DeliveryDestination')) {
+    const bucket = d.t.findByArnOrRef(destination.properties.DestinationResourceArn ?? '');
+    if (bucket?.type !== 'AWS::S3::Bucket') continue; // a log group or a delivery stream
+    const deliveries = d.t
+      .ofType('AWS::Logs::Delivery')
+      .filter((x) => x.properties.DeliveryDestinationArn === destination.arn);
+    // Each delivery into the destination, with its source; a destination no delivery of the stack uses
+    // yet (a source of another stack will) is proven for a delivery source of the account.
+    const sources: { delivery?: ResolvedResource; source?: ResolvedResource }[] = deliveries.map((x) => ({
+      delivery: x,
+      source: d.t.ofType('AWS::Logs::DeliverySource').find((s) => s.ref === x.properties.DeliverySourceName),
+    }));
+    if (sources.length === 0) sources.push({});
+    for (const { delivery, source } of sources) {
+      const sourceArn = source?.arn ?? `arn:${partition}:logs:${region}:${account}:delivery-source:any`;
+      const origin = source ? `${d.policies.label(source)}` : 'any delivery source of the account';
+      const folder =
+        source?.attributes.Service === 'cloudfront' ? 'CloudFront' : (source?.attributes.Service ?? 'logs');
+      const suffix: string | undefined = delivery?.properties.S3DeliveryConfiguration?.SuffixPath;
+      const object = `${bucket.arn}/AWSLogs/${account}/${folder}/${suffix ? `${fillSuffix(suffix, account)}/` : ''}2026-12-06-10.0123abcd.gz`;
+      const why = `Log delivery writes the logs of ${origin} to ${d.policies.label(bucket)}`;
+      const caller = service('delivery.logs.amazonaws.com');
+      const callerLabel = 'delivery.logs.amazonaws.com';
+      const acl = { 's3:x-amz-acl': 'bucket-owner-full-control' };
+      add(d, {
+        why,
+        caller,
+        callerLabel,
+        action: 's3:PutObject',
+        resource: object,
+        context: { ...acl, 'aws:SourceArn': sourceArn, 'aws:SourceAccount': account },
+        expect: 'allow',
+      });
+      add(d, {
+        why: `${why}: not for a delivery source of another account (confused deputy)`,
+        caller,
+        callerLabel,
+        action: 's3:PutObject',
+        resource: object,
+        context: {
+          ...acl,
+          'aws:SourceArn': `arn:${partition}:logs:${region}:${OTHER_ACCOUNT}:delivery-source:someone-elses-source`,
+          'aws:SourceAccount': OTHER_ACCOUNT,
+        },
+        expect: 'deny',
+      });
+      const key = bucketKey(d, bucket);
+      if (!key) continue;
+      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+        add(d, {
+          why: `${why} (the bucket key, through S3)`,
+          caller,
+          callerLabel,
+          action,
+          resource: key.arn!,
+          context: {
+            'aws:SourceArn': sourceArn,
+            'aws:SourceAccount': account,
+            'kms:ViaService': `s3.${region}.amazonaws.com`,
+          },
+          expect: 'allow',
+        });
+      }
+    }
+  }
+}
+
+/** A delivery's S3 suffix path with its `{...}` variables filled in for one delivery. */
+function fillSuffix(suffix: string, account: string): string {
+  const at: Record<string, string> = { yyyy: '2026', MM: '12', dd: '06', HH: '10', 'account-id': account };
+  return suffix.replace(/^\/+|\/+$/g, '').replace(/\{([^}]+)\}/g, (_, v: string) => at[v] ?? 'x');
 }

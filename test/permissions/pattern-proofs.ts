@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Profile, PROFILES } from '../../lib/core/profile';
 import { PATTERN_STACKS, PatternStackEntry } from '../../lib/stacks/reference-app';
@@ -10,10 +11,20 @@ import { PatternProof, provePattern, ProvenCase } from './prove';
  * document) and scripts/permissions-doc.ts (`npm run permissions`, which rewrites the document).
  */
 
-/** The synthesized template of a demo stack, with construct paths (the proof names resources by them). */
-export function demoTemplate(entry: PatternStackEntry, profile: Profile): unknown {
+/**
+ * The synthesized template of a demo stack, with construct paths (the proof names resources by them),
+ * and the Region the stack is pinned to, if any.
+ */
+export function demoTemplate(
+  entry: PatternStackEntry,
+  profile: Profile,
+): { template: unknown; region: string | undefined } {
   const app = testApp({ 'aws:cdk:enable-path-metadata': true });
-  return Template.fromStack(entry.create(app, entry.stackId, profile)).toJSON();
+  const stack = entry.create(app, entry.stackId, profile);
+  return {
+    template: Template.fromStack(stack).toJSON(),
+    region: Token.isUnresolved(stack.region) ? undefined : stack.region,
+  };
 }
 
 /** The proofs of one pattern, one per profile. */
@@ -28,9 +39,8 @@ export async function proveAllPatterns(): Promise<PatternProofs[]> {
   for (const entry of PATTERN_STACKS) {
     const proofs: PatternProof[] = [];
     for (const profile of PROFILES) {
-      proofs.push(
-        await provePattern(demoTemplate(entry, profile), entry.stackId, profile, entry.permissions),
-      );
+      const { template, region } = demoTemplate(entry, profile);
+      proofs.push(await provePattern(template, entry.stackId, profile, entry.permissions, region));
     }
     result.push({ entry, proofs });
   }
@@ -98,8 +108,10 @@ export function renderPermissionsDoc(all: PatternProofs[]): string {
     '',
     '- **every pattern**: read off the template, so no declaration can forget them: alarms to their topics and',
     '  keys, CloudWatch Logs to the keys of encrypted log groups, SNS to subscribed queues, event source',
-    '  mappings and Firehose to their sources and targets, log delivery to log buckets, API Gateway to its',
-    '  functions; and, where the grant names its source, the same call for another account, refused.',
+    '  mappings and Firehose to their sources and targets, log delivery (S3 server access logs, load balancer',
+    '  access logs, vended logs such as CloudFront standard logging) to log buckets, API Gateway to its',
+    '  functions, CloudFront to the origin buckets it reads through origin access control; and, where the',
+    '  grant names its source, the same call for another account (or another distribution), refused.',
     '- **declared**: what the pattern promises besides, in `lib/<pattern>/permission-paths.ts`.',
     '- **data access**: every read, write and delete the proof tries for every role on every bucket, table,',
     '  queue, topic, stream, secret, key and log group of the stack. An access the pattern does not declare,',

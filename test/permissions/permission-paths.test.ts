@@ -4,7 +4,9 @@ import { PATTERN_STACKS } from '../../lib/stacks/reference-app';
 import { PERMISSIONS_DOC } from '../../scripts/permissions-doc';
 import {
   alarmTopicWithOnlyTheTlsDeny,
+  logBucketWithoutDeliveryStatement,
   logKeyWithoutEncrypt,
+  originWithoutOacStatement,
   queueKeyThatRefusesSns,
   undeclaredBucketReader,
 } from '../fixtures/broken-permission-paths';
@@ -97,6 +99,55 @@ describe('the proof fails on a broken path, and says which statement decided', (
     expect(failures).toMatch(
       /MUST REFUSE: CloudWatch Logs encrypts the log group WafLogs: not a log group of another account/,
     );
+  });
+
+  test('a bucket behind origin access control whose policies do not admit the distribution', async () => {
+    const failures = await failuresOf(originWithoutOacStatement());
+    expect(failures).toMatch(
+      /MUST ALLOW: CloudFront reads Content for Site \(origin access control\)\n\s+s3:GetObject on arn:aws:s3:::[^\n]+\/index\.html/,
+    );
+    expect(failures).toMatch(/resource policy: bucket policy of Content/);
+    expect(failures).toMatch(
+      /MUST ALLOW: CloudFront reads Content for Site \(origin access control\) \(the bucket key, through S3\)\n\s+kms:Decrypt on arn:aws:kms:/,
+    );
+    // Nothing admits CloudFront, so the refusals hold.
+    expect(failures).not.toMatch(/MUST REFUSE/);
+  });
+
+  test('a bucket statement for origin access control that admits every distribution of the account', async () => {
+    const failures = await failuresOf(originWithoutOacStatement('anyDistribution'));
+    expect(failures).toMatch(
+      /^MUST REFUSE: CloudFront reads Content for Site \(origin access control\): not for another distribution of the account \(confused deputy\)\n\s+s3:GetObject on /,
+    );
+    expect(failures).toMatch(
+      /aws:SourceArn = arn:aws:cloudfront::111111111111:distribution\/EANOTHERDISTRIBUTION/,
+    );
+    expect(failures).toMatch(/decision: Allowed/);
+    // The reads themselves, and the key refusal for another account, hold: only the refusal is reported.
+    expect(failures).not.toMatch(/MUST ALLOW/);
+    expect(failures.match(/^MUST /gm)).toHaveLength(1);
+  });
+
+  test('a log bucket for standard logging (v2) that does not admit log delivery', async () => {
+    const failures = await failuresOf(logBucketWithoutDeliveryStatement());
+    expect(failures).toMatch(
+      /MUST ALLOW: Log delivery writes the logs of AccessLogSource to Logs\n\s+s3:PutObject on arn:aws:s3:::[^\n]+\/AWSLogs\/111111111111\/CloudFront\//,
+    );
+    expect(failures).toMatch(/decision: ImplicitlyDenied: no statement allows it/);
+    expect(failures).toMatch(/s3:x-amz-acl = bucket-owner-full-control/);
+    expect(failures).toMatch(
+      /aws:SourceArn = arn:aws:logs:eu-west-1:111111111111:delivery-source:fixture-src/,
+    );
+    expect(failures).not.toMatch(/MUST REFUSE/);
+  });
+
+  test('a log delivery statement that names neither the delivery source nor its account', async () => {
+    const failures = await failuresOf(logBucketWithoutDeliveryStatement('withoutSource'));
+    expect(failures).toMatch(
+      /^MUST REFUSE: Log delivery writes the logs of AccessLogSource to Logs: not for a delivery source of another account \(confused deputy\)\n/,
+    );
+    expect(failures).toMatch(/aws:SourceAccount = 222222222222/);
+    expect(failures).not.toMatch(/MUST ALLOW/);
   });
 
   test('a role that reads data the pattern does not declare, and a declared access that is not there', async () => {

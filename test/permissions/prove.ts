@@ -48,14 +48,19 @@ const ADMINISTRATOR: NamedPolicy = {
   document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
 };
 
-/** Proves a template against its pattern's declaration. */
+/**
+ * Proves a template against its pattern's declaration. `region` is the Region the stack is pinned to
+ * (the static site lives in us-east-1 whatever the CLI's Region): its template writes that Region out
+ * literally, so the test environment must be in it too. An environment-agnostic stack gets the test Region.
+ */
 export async function provePattern(
   template: unknown,
   stackName: string,
   profile: Profile,
   declared: PatternPermissions,
+  region?: string,
 ): Promise<PatternProof> {
-  const t = resolveTemplate(template, testEnvironment(stackName));
+  const t = resolveTemplate(template, { ...testEnvironment(stackName), ...(region ? { region } : {}) });
   const policies = indexPolicies(t);
   const failures: string[] = [];
   const cases: ProofCase[] = [...derivedPaths(t, policies)];

@@ -1,5 +1,6 @@
 // Unit tests of the template resolver: one small hand-written template per intrinsic and per rule,
 // then every demo stack of the app, synthesized here, resolved for both profiles.
+import { Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PROFILES, Profile } from '../../lib/core/profile';
 import { addReferenceStacks } from '../../lib/stacks/reference-app';
@@ -371,6 +372,37 @@ describe('Ref and GetAtt table', () => {
     expect(alarm.attributes.Arn).toBe(alarm.arn);
   });
 
+  test('CloudFront: global ARNs (no Region); a distribution Ref is its id, E and 13 characters', () => {
+    const distribution = one('AWS::CloudFront::Distribution', {}, 'Site');
+    expect(distribution.ref).toMatch(/^E[A-Z0-9]{13}$/);
+    expect(distribution.arn).toBe(`arn:aws:cloudfront::111111111111:distribution/${distribution.ref}`);
+    expect(distribution.attributes.DomainName).toMatch(/^d[a-z0-9]{13}\.cloudfront\.net$/);
+    const fn = one('AWS::CloudFront::Function', { Name: 'index-pages', AutoPublish: true });
+    expect(fn.attributes).toEqual({
+      FunctionARN: 'arn:aws:cloudfront::111111111111:function/index-pages',
+      Stage: 'LIVE',
+    });
+    expect(one('AWS::CloudFront::OriginAccessControl').attributes.Id).toMatch(/^E[A-Z0-9]{13}$/);
+  });
+
+  test('Logs: delivery sources and destinations are named; a delivery has an id', () => {
+    const source = one('AWS::Logs::DeliverySource', {
+      Name: 'site-src',
+      ResourceArn: 'arn:aws:cloudfront::111111111111:distribution/E123',
+    });
+    expect(source.ref).toBe('site-src');
+    expect(source.arn).toBe('arn:aws:logs:eu-west-1:111111111111:delivery-source:site-src');
+    expect(source.attributes.Service).toBe('cloudfront');
+    const destination = one('AWS::Logs::DeliveryDestination', {
+      Name: 'site-dst',
+      DestinationResourceArn: 'arn:aws:s3:::logs',
+    });
+    expect(destination.arn).toBe('arn:aws:logs:eu-west-1:111111111111:delivery-destination:site-dst');
+    expect(destination.attributes.DestinationType).toBe('S3');
+    const delivery = one('AWS::Logs::Delivery', { DeliverySourceName: 'site-src' });
+    expect(delivery.arn).toBe(`arn:aws:logs:eu-west-1:111111111111:delivery:${delivery.ref}`);
+  });
+
   test('Cognito: a user pool id is <region>_<id>', () => {
     const pool = one('AWS::Cognito::UserPool');
     expect(pool.ref).toMatch(/^eu-west-1_[A-Za-z0-9]{9}$/);
@@ -590,27 +622,30 @@ function isAlias(resource: ResolvedResource, resolved: ResolvedTemplate): boolea
  * Synthesizes every demo stack of the app for a profile, like `cdk synth` does. The CDK CLI adds
  * construct paths (`Metadata['aws:cdk:path']`) to templates; a plain App only when asked to.
  */
-function synthesize(profile: Profile): { stackName: string; template: unknown }[] {
+function synthesize(profile: Profile): { stackName: string; region?: string; template: unknown }[] {
   const app = testApp({ profile, 'aws:cdk:enable-path-metadata': true });
   return addReferenceStacks(app, profile).map((stack) => ({
     stackName: stack.stackName,
+    // A stack pinned to a Region (the static site, in us-east-1) writes it out: resolve it there.
+    region: Token.isUnresolved(stack.region) ? undefined : stack.region,
     template: Template.fromStack(stack).toJSON(),
   }));
 }
 
 describe.each(PROFILES)('the %s app', (profile) => {
-  const stacks = synthesize(profile).map(({ stackName, template: t }) => ({
+  const stacks = synthesize(profile).map(({ stackName, region, template: t }) => ({
     stackName,
-    resolved: resolveTemplate(t, testEnvironment(stackName)),
+    resolved: resolveTemplate(t, { ...testEnvironment(stackName), ...(region ? { region } : {}) }),
   }));
   const byName = (name: string) => stacks.find((s) => s.stackName === name)!.resolved;
 
-  test('has the five demo stacks', () => {
+  test('has the six demo stacks', () => {
     expect(stacks.map((s) => s.stackName).sort()).toEqual([
       'RefArch-CognitoApi',
       'RefArch-KinesisPipeline',
       'RefArch-MultiAzDatabase',
       'RefArch-SnsSqsFanout',
+      'RefArch-StaticSite',
       'RefArch-ThreeTierWebApp',
     ]);
   });

@@ -864,7 +864,7 @@ function defaultDbPort(engine: string | undefined): string | undefined {
 }
 
 /**
- * What Ref and Fn::GetAtt return, per resource type. Every type of the five reference stacks is here
+ * What Ref and Fn::GetAtt return, per resource type. Every type of the reference stacks is here
  * (the whole-app test fails when a new one shows up); anything else resolves to UNRESOLVED markers.
  * Attributes that are lists (VPCEndpoint.DnsEntries, TargetGroup.LoadBalancerArns, …) or secrets
  * (UserPoolClient.ClientSecret) are left out on purpose.
@@ -971,6 +971,39 @@ const TYPE_RULES: Record<string, TypeRule> = {
     const id = r.uuid('selection');
     return { ref: id, attributes: { Id: id, SelectionId: id, BackupPlanId: r.required('BackupPlanId') } };
   },
+
+  // --- CloudFront (a global service: its ARNs have no Region) --------------------------------------
+  'AWS::CloudFront::Distribution': (r) => {
+    const id = `E${r.random(13, UPPER_ALNUM, 'distribution')}`;
+    const arn = r.arn('cloudfront', `distribution/${id}`, { region: '' });
+    return { ref: id, arn, attributes: { Id: id, DomainName: `d${r.lowerId(13, 'cf')}.cloudfront.net` } };
+  },
+  'AWS::CloudFront::OriginAccessControl': (r) => {
+    const id = `E${r.random(13, UPPER_ALNUM, 'oac')}`;
+    return { ref: id, attributes: { Id: id } };
+  },
+  'AWS::CloudFront::CachePolicy': (r) => {
+    const id = r.uuid('cache-policy');
+    return { ref: id, attributes: { Id: id, LastModifiedTime: '2026-12-06T10:00:00Z' } };
+  },
+  'AWS::CloudFront::ResponseHeadersPolicy': (r) => {
+    const id = r.uuid('response-headers-policy');
+    return { ref: id, attributes: { Id: id, LastModifiedTime: '2026-12-06T10:00:00Z' } };
+  },
+  'AWS::CloudFront::Function': (r) => {
+    const name = r.required('Name');
+    const arn = r.arn('cloudfront', `function/${name}`, { region: '' });
+    return {
+      ref: arn,
+      arn,
+      attributes: { FunctionARN: arn, Stage: r.flag('AutoPublish') ? 'LIVE' : 'DEVELOPMENT' },
+    };
+  },
+  'AWS::CloudFront::MonitoringSubscription': (r) => ({
+    ref: r.required('DistributionId'),
+    refIsAlias: true,
+    attributes: {},
+  }),
 
   // --- CloudWatch ---------------------------------------------------------------------------------
   'AWS::CloudWatch::Alarm': (r) => {
@@ -1254,6 +1287,10 @@ const TYPE_RULES: Record<string, TypeRule> = {
     const arn = r.arn('lambda', `function:${name}`);
     return { ref: name, arn, attributes: { Arn: arn } };
   },
+  'AWS::Lambda::LayerVersion': (r) => {
+    const arn = r.arn('lambda', `layer:${r.name('LayerName', { max: 64 })}:1`);
+    return { ref: arn, arn, attributes: { LayerVersionArn: arn } };
+  },
   'AWS::Lambda::Permission': (r) => {
     // Ref is `<FunctionName>|<Id>`; the Id is the statement id CloudFormation gives the permission.
     const id = r.name(undefined, { max: 100 });
@@ -1274,6 +1311,36 @@ const TYPE_RULES: Record<string, TypeRule> = {
     return { ref: name, arn, attributes: { Arn: arn } };
   },
   'AWS::Logs::LogStream': (r) => ({ ref: r.name('LogStreamName', { max: 512 }), attributes: {} }),
+  // Vended-log delivery (standard logging v2): a source, a destination, and the delivery between them.
+  'AWS::Logs::DeliverySource': (r) => {
+    const name = r.required('Name');
+    const arn = r.arn('logs', `delivery-source:${name}`);
+    return { ref: name, arn, attributes: { Arn: arn, Service: r.str('ResourceArn')?.split(':')[2] } };
+  },
+  'AWS::Logs::DeliveryDestination': (r) => {
+    const name = r.required('Name');
+    const arn = r.arn('logs', `delivery-destination:${name}`);
+    const target = r.str('DestinationResourceArn');
+    const type = target?.split(':')[2];
+    return {
+      ref: name,
+      arn,
+      attributes: {
+        Arn: arn,
+        DestinationType:
+          type === 's3' ? 'S3' : type === 'firehose' ? 'FH' : type === 'logs' ? 'CWL' : undefined,
+      },
+    };
+  },
+  'AWS::Logs::Delivery': (r) => {
+    const id = r.random(16, MIXED_ALNUM, 'delivery');
+    const arn = r.arn('logs', `delivery:${id}`);
+    return {
+      ref: id,
+      arn,
+      attributes: { Arn: arn, DeliveryId: id },
+    };
+  },
 
   // --- RDS ------------------------------------------------------------------------------------------
   'AWS::RDS::DBInstance': (r) => {
