@@ -13,6 +13,7 @@ import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { acknowledge, guardRule } from './acknowledge';
 import {
   acknowledgeInlinePolicy,
+  acknowledgeLogGroupWithoutCmk,
   acknowledgeNoFunctionDlq,
   acknowledgeNoReservedConcurrency,
   acknowledgeOutsideVpc,
@@ -81,14 +82,7 @@ export function adoptCdkManagedFunctions(
             'would add $1 a month for no data.'
           : 'The group is deleted with the stack (removalPolicy DESTROY, the sandbox profile); a group a stack keeps ' +
             'is encrypted with the customer managed key the stack already keeps for its logs, where it has one.');
-      acknowledge(
-        logGroup,
-        { id: 'NIST.800.53.R4-CloudWatchLogGroupEncrypted', reason },
-        { id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason },
-        { id: 'HIPAA.Security-CloudWatchLogGroupEncrypted', reason },
-        { id: 'PCI.DSS.321-CloudWatchLogGroupEncrypted', reason },
-        { id: guardRule('cloudwatch_log_group_encrypted_check'), reason },
-      );
+      acknowledgeLogGroupWithoutCmk(logGroup, reason);
     }
     return logGroup;
   });

@@ -47,3 +47,15 @@ export function acknowledgeXrayWildcard(policy: IConstruct): void {
       'narrower than "*" (the X-Ray service authorization reference lists no resource types for them).',
   });
 }
+
+/**
+ * A log group without a customer managed key (four nag packs and the Control Tower rule): CloudWatch Logs
+ * still encrypts it with its own keys; the reason says why a key of the stack's own is not worth it here.
+ */
+export function acknowledgeLogGroupWithoutCmk(logGroup: IConstruct, reason: string): void {
+  acknowledge(
+    logGroup,
+    ...NIST_HIPAA_PCI.map((pack) => ({ id: `${pack}-CloudWatchLogGroupEncrypted`, reason })),
+    { id: guardRule('cloudwatch_log_group_encrypted_check'), reason },
+  );
+}

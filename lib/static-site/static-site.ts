@@ -25,6 +25,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
 import { acknowledgeBucketDeployment } from '../core/cdk-managed-functions';
+import { acknowledgeLogGroupWithoutCmk } from '../core/function-acknowledgments';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
 import {
@@ -340,14 +341,7 @@ export class StaticSite extends Construct {
         'Holds only the deployment-time logs of the content copy (which files changed, never their contents); ' +
         'CloudWatch Logs encrypts them with its own keys, and the group is deleted with the stack. A site that keeps ' +
         'its logs (RETAIN) or has a web ACL encrypts them with its log key.';
-      acknowledge(
-        deploymentLogs,
-        { id: 'NIST.800.53.R4-CloudWatchLogGroupEncrypted', reason },
-        { id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason },
-        { id: 'HIPAA.Security-CloudWatchLogGroupEncrypted', reason },
-        { id: 'PCI.DSS.321-CloudWatchLogGroupEncrypted', reason },
-        { id: guardRule('cloudwatch_log_group_encrypted_check'), reason },
-      );
+      acknowledgeLogGroupWithoutCmk(deploymentLogs, reason);
     }
     this.deployment = new s3deploy.BucketDeployment(this, 'Content', {
       sources: [s3deploy.Source.asset(props.contentPath)],
