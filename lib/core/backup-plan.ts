@@ -1,6 +1,50 @@
+import { Aws, Fn, Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledge';
+
+/**
+ * The first block of the stack's UUID (8 lowercase hex digits), from the last part of `AWS::StackId`:
+ * CloudFormation draws it anew each time it creates the stack (also when the create of a stack it rolled
+ * back is retried: `cdk deploy` deletes the ROLLBACK_COMPLETE stack and creates a new one) and keeps it
+ * across updates. A name that a kept resource (Retain, Snapshot) holds after its stack is gone must
+ * include it, or the next create of the same stack writes the same name and fails with "already exists".
+ */
+export function stackCreationId(): string {
+  return Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
+}
+
+/** Props of {@link retainableBackupVault}. */
+export interface RetainableBackupVaultProps {
+  /** Key the recovery points are encrypted with. */
+  readonly encryptionKey: kms.IKey;
+  /** What `cdk destroy` does with the vault (RETAIN keeps it with its recovery points). */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * An AWS Backup vault whose name is unique per creation of the stack. AWS Backup needs a vault name
+ * (CloudFormation generates none: the CDK writes one from the construct path, the same at every deploy),
+ * and a name is taken as long as the vault exists. A vault kept by a destroy or by the rollback of a
+ * failed create (RETAIN) would make the next deploy of the same stack fail with "already exists", so the
+ * name is the construct path (at most 41 characters), a hyphen and {@link stackCreationId}: at most 50 characters, within
+ * the 2-50 letters, digits, hyphens and underscores vault names allow. Changing the name of a deployed
+ * vault replaces it: the old one stays (UpdateReplacePolicy Retain) with its recovery points.
+ */
+export function retainableBackupVault(
+  scope: Construct,
+  id: string,
+  props: RetainableBackupVaultProps,
+): backup.BackupVault {
+  const vault = new backup.BackupVault(scope, id, {
+    encryptionKey: props.encryptionKey,
+    removalPolicy: props.removalPolicy,
+  });
+  const cfn = vault.node.defaultChild as backup.CfnBackupVault;
+  cfn.backupVaultName = Fn.join('-', [Names.uniqueResourceName(vault, { maxLength: 41 }), stackCreationId()]);
+  return vault;
+}
 
 /** Props of {@link dailyAndWeeklyBackups}. */
 export interface DailyAndWeeklyBackupsProps {

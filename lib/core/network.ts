@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge, guardRule } from './acknowledge';
+import { RETRY_FUNCTION } from './boot-retry';
 import { EncryptionKey } from './encryption-key';
 import { allowCloudWatchLogs } from './service-grants';
 import {
@@ -182,6 +183,9 @@ export class ReferenceVpc extends Construct {
         // open every port to 0.0.0.0/0). It also adds no ingress at all, so the VPC's own traffic is
         // allowed below, once the provider has its security group.
         defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
+        // aws-cdk-lib's default commands with the install retried and the rules saved without `route`
+        // and `service` (natInstanceUserData below).
+        userData: natInstanceUserData(),
       });
     }
     this.vpc = new ec2.Vpc(this, 'Resource', {
@@ -401,4 +405,37 @@ function parseCidr(cidr: string): number {
     );
   }
   return prefix;
+}
+
+/**
+ * User data of the NAT instance: NatInstanceProviderV2.DEFAULT_USER_DATA_COMMANDS of aws-cdk-lib (the steps
+ * of the Amazon VPC guide's "Create a NAT AMI" for Amazon Linux 2023), changed where they can fail or be lost:
+ *
+ * - the install is retried (RETRY_FUNCTION): on AL2023 a dnf run that cloud-init starts at boot can break it
+ *   (aws/aws-cdk#36717), and the default runs it once and carries on without iptables;
+ * - `set -euo pipefail`: a step that fails for good stops the script (logged in
+ *   /var/log/cloud-init-output.log) instead of saving a half-configured table;
+ * - the outbound interface comes from `ip route` (iproute, always installed) rather than `route` (net-tools);
+ * - the rules are written with `iptables-save` to /etc/sysconfig/iptables, the file the iptables service of
+ *   iptables-services (enabled here) restores at every boot, which is what `service iptables save` does
+ *   through the legacy `service` wrapper. IP forwarding is persisted the same way: /etc/sysctl.d is applied
+ *   by systemd-sysctl at every boot. So a reboot keeps the NAT working; user data itself runs only at the
+ *   first boot.
+ *
+ * The FORWARD chain is flushed because iptables-services' default rules end it with a REJECT.
+ */
+function natInstanceUserData(): ec2.UserData {
+  const userData = ec2.UserData.forLinux();
+  userData.addCommands(
+    'set -euo pipefail',
+    RETRY_FUNCTION,
+    'retry dnf install -y iptables-services',
+    'systemctl enable --now iptables',
+    'echo net.ipv4.ip_forward=1 > /etc/sysctl.d/custom-ip-forwarding.conf',
+    'sysctl -p /etc/sysctl.d/custom-ip-forwarding.conf',
+    'iptables -t nat -A POSTROUTING -o "$(ip route show default | awk \'NR==1{print $5}\')" -j MASQUERADE',
+    'iptables -F FORWARD',
+    'iptables-save > /etc/sysconfig/iptables',
+  );
+  return userData;
 }

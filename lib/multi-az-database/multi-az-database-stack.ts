@@ -90,6 +90,6 @@ function productionProps(): Omit<MultiAzDatabaseProps, 'vpc'> {
     backupPlan: true,
     readReplicas: 1,
     rdsProxy: true,
-    connectionsAlarmThreshold: 350,
+    // Connections alarm: the construct's default, 80% of db.t4g.medium's max_connections (360 of 450).
   };
 }

@@ -1,4 +1,4 @@
-import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -11,7 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
-import { dailyAndWeeklyBackups } from '../core/backup-plan';
+import { dailyAndWeeklyBackups, retainableBackupVault, stackCreationId } from '../core/backup-plan';
 import { EncryptionKey } from '../core/encryption-key';
 import { allowCloudWatchLogs } from '../core/service-grants';
 import {
@@ -61,13 +61,17 @@ export interface MultiAzDatabaseProps {
    */
   readonly engine?: DatabaseEngine;
   /**
-   * PostgreSQL version when `engine` is POSTGRESQL.
-   * @default rds.PostgresEngineVersion.VER_17_9
+   * PostgreSQL version when `engine` is POSTGRESQL. A major version alone (`VER_17`) lets RDS apply minor
+   * versions in the maintenance window (automatic minor version upgrades on); a full version (`VER_17_9`)
+   * pins it and turns automatic minor upgrades off, so a later stack update never asks RDS to go back
+   * to the pinned minor (which it refuses, aws/aws-cdk#15475): you upgrade by changing this prop.
+   * @default rds.PostgresEngineVersion.VER_17 (the newest 17.x, upgraded automatically)
    */
   readonly postgresVersion?: rds.PostgresEngineVersion;
   /**
-   * MySQL version when `engine` is MYSQL.
-   * @default rds.MysqlEngineVersion.VER_8_4_10
+   * MySQL version when `engine` is MYSQL: a major version alone lets RDS upgrade minor versions, a full
+   * version pins it and turns automatic minor upgrades off (see `postgresVersion`).
+   * @default rds.MysqlEngineVersion.of('8.4', '8.4') (the newest 8.4.x, upgraded automatically)
    */
   readonly mysqlVersion?: rds.MysqlEngineVersion;
   /**
@@ -172,7 +176,9 @@ export interface MultiAzDatabaseProps {
   readonly secretsManagerEndpoint?: ec2.IInterfaceVpcEndpoint;
   /**
    * Alarm threshold for the number of client connections.
-   * @default 80 (about 90% of max_connections on db.t4g.micro)
+   * @default - 80% of the engine's default max_connections for the instance class, from the class's memory
+   * ({@link defaultConnectionsAlarmThreshold}): 89 on db.t4g.micro, 360 on db.t4g.medium (PostgreSQL).
+   * Required for an instance class whose memory the construct does not know.
    */
   readonly connectionsAlarmThreshold?: number;
   /**
@@ -218,6 +224,8 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
   public readonly engineFamily: DatabaseEngine;
   /** The AWS Backup plan, when `backupPlan` is true. */
   public readonly backupPlan?: backup.BackupPlan;
+  /** The log group of the hosted rotation function (`/aws/lambda/<function>`), owned by the stack. */
+  public readonly rotationLogGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: MultiAzDatabaseProps) {
     super(scope, id);
@@ -365,11 +373,17 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
     const engine =
       engineFamily === DatabaseEngine.POSTGRESQL
         ? rds.DatabaseInstanceEngine.postgres({
-            version: props.postgresVersion ?? rds.PostgresEngineVersion.VER_17_9,
+            version: props.postgresVersion ?? rds.PostgresEngineVersion.VER_17,
           })
         : rds.DatabaseInstanceEngine.mysql({
-            version: props.mysqlVersion ?? rds.MysqlEngineVersion.VER_8_4_10,
+            version: props.mysqlVersion ?? MYSQL_8_4,
           });
+    // Automatic minor upgrades and a pinned minor version do not go together: RDS upgrades the instance
+    // in the maintenance window, the template still says the old minor, and the next stack update that
+    // touches the version asks RDS for a downgrade it refuses (aws/aws-cdk#15475). So the default names
+    // the major version only (RDS picks its default minor and keeps upgrading it, CloudFormation docs of
+    // EngineVersion), and a full version pinned by the caller turns automatic minor upgrades off.
+    const autoMinorVersionUpgrade = !minorVersionPinned(engine);
     const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
       engine,
       description: `TLS-only parameters of ${this.node.path}`,
@@ -425,7 +439,7 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
       // Kept after deletion in production (note 000 L322); a sandbox destroy leaves no backups behind.
       deleteAutomatedBackups: removalPolicy === RemovalPolicy.DESTROY,
       copyTagsToSnapshot: true,
-      autoMinorVersionUpgrade: true,
+      autoMinorVersionUpgrade,
       iamAuthentication: true,
       deletionProtection,
       removalPolicy,
@@ -454,6 +468,7 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
     });
     this.acknowledgeProfileChoices(this.instance, deletionProtection, props.backupPlan ?? true);
     if (!enhancedMonitoring) this.acknowledgeNoEnhancedMonitoring(this.instance);
+    if (!autoMinorVersionUpgrade) acknowledgePinnedMinorVersion(this.instance);
 
     // --- credential rotation (hosted single-user function in the database subnets) ----------------
     // With an endpoint the function needs only the database and the endpoint; without one it must reach
@@ -463,7 +478,19 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
       description: `Secret rotation function of ${this.node.path}`,
       allowAllOutbound: props.secretsManagerEndpoint === undefined,
     });
+    // The hosted function lives in a nested stack the Secrets Manager transform writes; Lambda would
+    // create its `/aws/lambda/<function>` log group at the first run, outside the stack, unencrypted and
+    // kept forever (aws/aws-cdk#16195). Naming the function lets the stack create that log group first,
+    // with the key, the retention and the removal policy of the other logs. The name is unique per
+    // creation of the stack, like the instance identifier, because production keeps the log group.
+    const { functionName: rotationFunctionName, logGroup: rotationLogGroup } = hostedRotationLogs(
+      this,
+      'RotationLogs',
+      { encryptionKey: this.storageKey, retention: logRetention, removalPolicy: dataPolicy },
+    );
+    this.rotationLogGroup = rotationLogGroup;
     const rotationOptions: secretsmanager.SingleUserHostedRotationOptions = {
+      functionName: rotationFunctionName,
       vpc: props.vpc,
       vpcSubnets,
       securityGroups: [rotationSecurityGroup],
@@ -472,10 +499,12 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
       engineFamily === DatabaseEngine.POSTGRESQL
         ? secretsmanager.HostedRotation.postgreSqlSingleUser(rotationOptions)
         : secretsmanager.HostedRotation.mysqlSingleUser(rotationOptions);
-    this.secret.addRotationSchedule('Rotation', {
+    const rotation = this.secret.addRotationSchedule('Rotation', {
       hostedRotation: hosted,
       automaticallyAfter: props.rotationInterval ?? Duration.days(30),
     });
+    // The schedule rotates once when it is created: the log group must exist by then.
+    rotation.node.addDependency(this.rotationLogGroup);
     this.connections.allowDefaultPortFrom(
       rotationSecurityGroup,
       'Rotation function resets the master password',
@@ -514,7 +543,7 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
         removalPolicy: removalPolicy === RemovalPolicy.RETAIN ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         deletionProtection,
         copyTagsToSnapshot: true,
-        autoMinorVersionUpgrade: true,
+        autoMinorVersionUpgrade,
         iamAuthentication: true,
         preferredMaintenanceWindow: maintenanceWindow,
         monitoringInterval: enhancedMonitoring ? monitoringInterval : undefined,
@@ -539,6 +568,7 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
       );
       this.acknowledgeReplica(replica, deletionProtection);
       if (!enhancedMonitoring) this.acknowledgeNoEnhancedMonitoring(replica);
+      if (!autoMinorVersionUpgrade) acknowledgePinnedMinorVersion(replica);
       this.readReplicas.push(replica);
     }
 
@@ -598,7 +628,8 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
 
     // --- AWS Backup plan -------------------------------------------------------------------------
     if (props.backupPlan ?? true) {
-      const vault = new backup.BackupVault(this, 'BackupVault', {
+      // Named per creation of the stack: a vault kept by a destroy must not block the next deploy.
+      const vault = retainableBackupVault(this, 'BackupVault', {
         encryptionKey: this.storageKey,
         removalPolicy: dataPolicy,
       });
@@ -625,15 +656,20 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
     }
 
     // --- alarms ----------------------------------------------------------------------------------
-    this.createAlarms(this.instance, '', allocatedStorage, props.connectionsAlarmThreshold ?? 80);
+    const connectionsThreshold =
+      props.connectionsAlarmThreshold ?? defaultConnectionsAlarmThreshold(engineFamily, instanceType);
+    if (connectionsThreshold === undefined) {
+      throw new PropValidationError(
+        NAME,
+        'connectionsAlarmThreshold',
+        `is required with instance class ${instanceType.toString()}: its memory, from which the engine's default ` +
+          'max_connections follows, is not in the table of this construct (db.t2/t3/t4g, m5-m8, r5-r8, x2g classes).',
+      );
+    }
+    this.createAlarms(this.instance, '', allocatedStorage, connectionsThreshold);
     this.readReplicas.forEach((replica, i) => {
       const suffix = String(i + 1);
-      this.createAlarms(
-        replica,
-        `ReadReplica${suffix}`,
-        allocatedStorage,
-        props.connectionsAlarmThreshold ?? 80,
-      );
+      this.createAlarms(replica, `ReadReplica${suffix}`, allocatedStorage, connectionsThreshold);
       this.alarms[`ReplicaLag${suffix}`] = notify(
         new cloudwatch.Alarm(this, `ReplicaLag${suffix}Alarm`, {
           alarmDescription: `Read replica ${suffix} of ${this.node.path} lags more than 5 minutes behind the primary`,
@@ -852,6 +888,125 @@ function selectSubnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection): ec2.Selec
   }
 }
 
+/** Burstable classes: memory in GiB by size (RDS DB instance classes table). */
+const BURSTABLE_MEMORY_GIB: Readonly<Record<string, number>> = {
+  micro: 1,
+  small: 2,
+  medium: 4,
+  large: 8,
+  xlarge: 16,
+  '2xlarge': 32,
+};
+
+/** GiB of memory per vCPU of the fixed-performance families (m: 4, r: 8, x2g: 16). */
+const MEMORY_GIB_PER_VCPU: readonly [RegExp, number][] = [
+  [/^m[5-8][a-z]*$/, 4],
+  [/^r[5-8][a-z]*$/, 8],
+  [/^x2g[a-z]*$/, 16],
+];
+
+/**
+ * The memory of an RDS instance class in bytes (`t4g.micro` or `db.t4g.micro`), or undefined for a
+ * class outside the table: burstable t2/t3/t4g by size, m/r/x2g families by vCPU (large = 2,
+ * xlarge = 4, Nxlarge = 4N).
+ */
+export function instanceClassMemoryBytes(instanceType: ec2.InstanceType | string): number | undefined {
+  const [family, size] = instanceType.toString().replace(/^db\./, '').split('.');
+  const gib = (n: number | undefined) => (n === undefined ? undefined : n * 1024 ** 3);
+  if (/^t[234]g?$/.test(family)) return gib(BURSTABLE_MEMORY_GIB[size]);
+  const perVcpu = MEMORY_GIB_PER_VCPU.find(([re]) => re.test(family))?.[1];
+  const sized = /^(\d*)xlarge$/.exec(size ?? '');
+  const vcpus = size === 'large' ? 2 : sized ? 4 * Number(sized[1] || 1) : undefined;
+  return perVcpu === undefined || vcpus === undefined ? undefined : gib(perVcpu * vcpus);
+}
+
+/**
+ * The engine's default max_connections for an instance of `memoryBytes`, from the default parameter
+ * groups: PostgreSQL `LEAST({DBInstanceClassMemory/9531392}, 5000)`, MySQL `{DBInstanceClassMemory/12582880}`
+ * (RDS user guide, "Maximum number of database connections"). DBInstanceClassMemory is the class's memory
+ * less what RDS reserves for the OS and its agents, so the real limit is somewhat lower than this figure.
+ */
+export function defaultMaxConnections(engine: DatabaseEngine, memoryBytes: number): number {
+  return engine === DatabaseEngine.POSTGRESQL
+    ? Math.min(Math.floor(memoryBytes / 9531392), 5000)
+    : Math.floor(memoryBytes / 12582880);
+}
+
+/**
+ * The default connections alarm threshold: 80% of {@link defaultMaxConnections} for the class's memory
+ * (89 of 112 on db.t4g.micro, 360 of 450 on db.t4g.medium, PostgreSQL). A fixed 80 would fire at 20% of
+ * what a db.t4g.medium allows. Undefined for a class whose memory the table does not hold.
+ */
+export function defaultConnectionsAlarmThreshold(
+  engine: DatabaseEngine,
+  instanceType: ec2.InstanceType | string,
+): number | undefined {
+  const memory = instanceClassMemoryBytes(instanceType);
+  return memory === undefined ? undefined : Math.floor(0.8 * defaultMaxConnections(engine, memory));
+}
+
+/** Props of {@link hostedRotationLogs}. */
+export interface HostedRotationLogsProps {
+  /** Key the log group is encrypted with (its policy must admit CloudWatch Logs). */
+  readonly encryptionKey: kms.IKey;
+  /** How long the log group keeps events. */
+  readonly retention: logs.RetentionDays;
+  /** What `cdk destroy` does with the log group. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * A function name for a Secrets Manager hosted rotation (`functionName` of its options) and the stack's
+ * log group for it, `/aws/lambda/<name>`. Lambda would otherwise create that group at the function's
+ * first run, outside the stack (aws/aws-cdk#16195). The name is the path of the log group's construct
+ * (at most 45 characters), `-rotation`, `-` and {@link stackCreationId}: at most 63 of the 64 characters
+ * Lambda allows, and unique per creation of the stack, so a kept group never blocks the next deploy.
+ * Make the rotation schedule depend on the log group: its creation runs the first rotation.
+ */
+export function hostedRotationLogs(
+  scope: Construct,
+  id: string,
+  props: HostedRotationLogsProps,
+): { functionName: string; logGroup: logs.LogGroup } {
+  const holder = new Construct(scope, id);
+  const functionName = Fn.join('-', [
+    Names.uniqueResourceName(holder, { maxLength: 45, separator: '-' }) + '-rotation',
+    stackCreationId(),
+  ]);
+  const logGroup = new logs.LogGroup(holder, 'Resource', {
+    logGroupName: `/aws/lambda/${functionName}`,
+    encryptionKey: props.encryptionKey,
+    retention: props.retention,
+    removalPolicy: props.removalPolicy,
+  });
+  return { functionName, logGroup };
+}
+
+/** A full engine version chosen by the caller: automatic minor upgrades off, acknowledged with the reason. */
+function acknowledgePinnedMinorVersion(instance: rds.DatabaseInstanceBase): void {
+  const reason =
+    'The engine version is pinned to a full minor version by the caller (postgresVersion/mysqlVersion), so automatic ' +
+    'minor upgrades are off: with both, RDS would upgrade the instance past the version the template names and the ' +
+    'next stack update touching it would ask for a downgrade RDS refuses. Minor upgrades happen by changing the prop; ' +
+    'the default (a major version only) keeps automatic minor upgrades on.';
+  for (const id of [
+    'HIPAA.Security-RDSAutomaticMinorVersionUpgradeEnabled',
+    'PCI.DSS.321-RDSAutomaticMinorVersionUpgradeEnabled',
+    guardRule('rds_instance_automatic_minor_version_upgrade_enabled_check'),
+  ]) {
+    acknowledge(instance, { id, reason });
+  }
+}
+
+/** MySQL 8.4, the major version alone (aws-cdk-lib has constants for full 8.4.x versions only). */
+const MYSQL_8_4 = rds.MysqlEngineVersion.of('8.4', '8.4');
+
+/** True when the engine names a full version (`17.9`, `8.4.10`) rather than a major version (`17`, `8.4`). */
+export function minorVersionPinned(engine: rds.IInstanceEngine): boolean {
+  const version = engine.engineVersion;
+  return version !== undefined && version.fullVersion !== version.majorVersion;
+}
+
 /** The engine's default port, written as a literal. */
 export function defaultPort(engine: DatabaseEngine): number {
   return engine === DatabaseEngine.POSTGRESQL ? 5432 : 3306;
@@ -887,7 +1042,16 @@ function validateMonitoringInterval(interval: Duration): void {
   }
 }
 
-/** A DB instance identifier: lowercase letters, digits and single hyphens, starting with a letter, <= 63. */
+/**
+ * A DB instance identifier unique per creation of the stack: the construct path (lowercase letters,
+ * digits and single hyphens, starting with a letter, at most 54 characters) then `-` and the first block
+ * of the stack's UUID ({@link stackCreationId}, 8 hex digits): at most 63 characters, as RDS allows.
+ *
+ * The identifier names the log groups RDS exports to (`/aws/rds/instance/<id>/<type>`), which the stack
+ * creates first and which production keeps. With an identifier fixed by the path, a retry after a failed
+ * create, or a deploy after a production destroy, would create log groups with the names of the kept ones
+ * and fail with "already exists". The stack's UUID changes with each creation, not with updates.
+ */
 function dbIdentifier(scope: Construct, childId: string): string {
   const raw = Names.uniqueResourceName(scope, { maxLength: 40, separator: '-' }) + `-${childId}`;
   const cleaned = raw
@@ -895,5 +1059,6 @@ function dbIdentifier(scope: Construct, childId: string): string {
     .replace(/[^a-z0-9-]/g, '-')
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '');
-  return (/^[a-z]/.test(cleaned) ? cleaned : `db-${cleaned}`).slice(0, 63).replace(/-$/, '');
+  const prefix = (/^[a-z]/.test(cleaned) ? cleaned : `db-${cleaned}`).slice(0, 54).replace(/-$/, '');
+  return Fn.join('-', [prefix, stackCreationId()]);
 }

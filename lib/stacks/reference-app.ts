@@ -64,7 +64,11 @@ export const PATTERN_STACKS: PatternStackEntry[] = [
     permissions: THREE_TIER_WEB_APP_PERMISSIONS,
     title: 'Three-tier web app: ALB + Auto Scaling EC2 + RDS',
     construct: 'ThreeTierWebApp',
-    create: (app, stackId, profile) => new ThreeTierWebAppStack(app, stackId, { profile }),
+    create: (app, stackId, profile) =>
+      new ThreeTierWebAppStack(app, stackId, {
+        profile,
+        certificateArn: app.node.tryGetContext('certificateArn'),
+      }),
   },
   {
     stackId: 'RefArch-CognitoApi',

@@ -11,14 +11,21 @@ import { METRIC_NAMESPACE } from './three-tier-web-app';
 export const THREE_TIER_WEB_APP_PERMISSIONS: PatternPermissions = {
   paths: [
     {
-      why: 'The web instances read the database credentials they connect with',
+      why: 'The web instances read the credentials of the app database user they connect as',
       caller: { role: 'WebApp/InstanceRole' },
       actions: ['secretsmanager:GetSecretValue'],
-      resource: '${WebApp/Database/Resource/Secret.Ref}',
+      resource: '${WebApp/Database/ApplicationUser/Secret/Attachment.Ref}',
       expect: 'allow',
     },
     {
-      why: 'The web instances decrypt them only through Secrets Manager',
+      why: 'The web instances never read the master credentials (an rds_superuser)',
+      caller: { role: 'WebApp/InstanceRole' },
+      actions: ['secretsmanager:GetSecretValue'],
+      resource: '${WebApp/Database/Resource/Secret.Ref}',
+      expect: 'deny',
+    },
+    {
+      why: 'The web instances decrypt the app user secret only through Secrets Manager',
       caller: { role: 'WebApp/InstanceRole' },
       actions: ['kms:Decrypt'],
       resource: '${WebApp/Database/SecretKey.Arn}',
@@ -59,10 +66,17 @@ export const THREE_TIER_WEB_APP_PERMISSIONS: PatternPermissions = {
   ],
   dataAccess: {
     'WebApp/InstanceRole': {
+      'WebApp/Database/ApplicationUser/Secret':
+        'The app reads the credentials of its own database user (webapp: DML on its schema only), never the master ' +
+        'credentials.',
+      'WebApp/Database/SecretKey':
+        'It decrypts them through Secrets Manager (kms:ViaService), which decrypts only secrets it may read.',
+    },
+    'WebApp/Database/ApplicationUser/FunctionRole': {
       'WebApp/Database/Resource/Secret':
-        'The app reads the credentials it connects to the database with. They are the master credentials today; ' +
-        'a least-privilege database user is planned.',
-      'WebApp/Database/SecretKey': 'It decrypts them through Secrets Manager (kms:ViaService).',
+        'The deploy-time function connects as the master user to create the app user, its schema, table and grants.',
+      'WebApp/Database/ApplicationUser/Secret': 'It sets the app user password from that secret.',
+      'WebApp/Database/SecretKey': 'It decrypts both through Secrets Manager (kms:ViaService).',
     },
     'WebApp/Database/BackupPlan/Selection/Role': {
       'Network/FlowLogKey': AWS_BACKUP_KEY_ACCESS,

@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { adoptCdkManagedFunctions } from '../core/cdk-managed-functions';
@@ -10,13 +11,21 @@ import { ThreeTierWebApp } from './three-tier-web-app';
 export interface ThreeTierWebAppStackProps extends StackProps {
   /** Which profile to build: `sandbox` (cheapest, leaves nothing behind) or `production`. */
   readonly profile: Profile;
+  /**
+   * ARN of an ACM certificate, in the stack's Region, for the domain you point at the load balancer
+   * (`npx cdk deploy -c certificateArn=arn:aws:acm:...`): the load balancer serves HTTPS on 443 and
+   * port 80 redirects, in either profile.
+   * @default - sandbox: plain HTTP; production: a CloudFront distribution in front (HTTPS with its
+   * `*.cloudfront.net` certificate, no domain needed)
+   */
+  readonly certificateArn?: string;
 }
 
 /**
  * Demo stack of the three-tier web app. It maps the profile to construct props, nothing else:
  * - sandbox: one NAT instance, t4g.micro instances and database, HTTP only, no WAF, everything destroyed;
- * - production: a NAT gateway per AZ, WAF, deletion protection, data retained (database: snapshot).
- * Neither profile has a certificate: a certificate needs a domain you own (see the README for HTTPS).
+ * - production: a NAT gateway per AZ, WAF, deletion protection, data retained (database: snapshot), and
+ *   HTTPS: on the load balancer with `certificateArn`, else through a CloudFront distribution.
  */
 export class ThreeTierWebAppStack extends Stack {
   public readonly app: ThreeTierWebApp;
@@ -24,6 +33,9 @@ export class ThreeTierWebAppStack extends Stack {
   constructor(scope: Construct, id: string, props: ThreeTierWebAppStackProps) {
     super(scope, id, props);
     const sandbox = props.profile === 'sandbox';
+    const certificate = props.certificateArn
+      ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)
+      : undefined;
     const network = new ReferenceVpc(this, 'Network', {
       maxAzs: 2,
       natGateways: sandbox ? 1 : 2,
@@ -39,6 +51,9 @@ export class ThreeTierWebAppStack extends Stack {
       minCapacity: 2,
       maxCapacity: sandbox ? 3 : 6,
       webAclEnabled: !sandbox,
+      certificate,
+      // Production serves no plain HTTP to viewers: without a certificate, CloudFront gives them HTTPS.
+      cloudFront: !sandbox && !certificate,
       deletionProtection: !sandbox,
       removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       databaseRemovalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.SNAPSHOT,

@@ -1,20 +1,32 @@
 import { Aws, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
 import { allowAlbAccessLogs, allowAutoScalingNotifications } from '../core/service-grants';
+import {
+  acknowledgeInlinePolicy,
+  acknowledgeLogGroupWithoutCmk,
+  acknowledgeNoFunctionDlq,
+  acknowledgeNoReservedConcurrency,
+  acknowledgeOutsideVpc,
+} from '../core/function-acknowledgments';
 import { createWebAcl, WebAclScope } from '../core/web-acl';
 import {
   PropValidationError,
@@ -25,8 +37,11 @@ import {
 } from '../core/errors';
 import { ReferenceVpc } from '../core/network';
 import { AccessLogBucket } from '../core/secure-bucket';
+import { RETRY_FUNCTION } from '../core/boot-retry';
+import { DatabaseApplicationUser } from '../multi-az-database/application-user';
 import { MultiAzDatabase } from '../multi-az-database/multi-az-database';
 import { webAppSource } from './app-source';
+import { APP_DATABASE_USER, APP_SCHEMA, VISITS_TABLE_DDL } from './schema';
 
 const CONSTRUCT = 'ThreeTierWebApp';
 
@@ -47,6 +62,18 @@ export const METRIC_NAMESPACE = 'RefArch/ThreeTierWebApp';
  * construct does not import the runtime file, which needs the `pg` driver).
  */
 export const DATABASE_CHECK_METRIC = 'DatabaseCheckFailed';
+
+/**
+ * CloudFront's origin-facing servers (IPv4), an AWS-managed prefix list: one list per Region, each with
+ * its own ID, so the stack looks the ID up by this name at deploy time.
+ */
+export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = 'com.amazonaws.global.cloudfront.origin-facing';
+
+/**
+ * Header CloudFront adds to every request it sends to the load balancer; the listener forwards only
+ * requests that carry it with the secret value (ALB header names: at most 40 characters).
+ */
+export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
 
 /** EC2 accepts at most 16 KB of user data (before base64). */
 const USER_DATA_LIMIT_BYTES = 16 * 1024;
@@ -129,6 +156,16 @@ export interface ThreeTierWebAppProps {
    */
   readonly certificate?: acm.ICertificate;
   /**
+   * HTTPS without a domain: a CloudFront distribution in front of the load balancer serves viewers on
+   * HTTPS with its default `*.cloudfront.net` certificate and redirects HTTP. The load balancer then
+   * accepts port 80 only from CloudFront's origin-facing servers (the AWS-managed prefix list, about 55
+   * rules of the security group's quota) and forwards only requests that carry a secret header CloudFront
+   * adds; everything else gets 403. The hop from CloudFront to the load balancer stays HTTP: give a
+   * `certificate` (and no distribution) for HTTPS all the way. Not with `certificate` or `hostedZone`.
+   * @default false
+   */
+  readonly cloudFront?: boolean;
+  /**
    * Route 53 hosted zone in which to create an alias record for the ALB (004 L624, L647-648): an alias,
    * not a CNAME, so it works at the zone apex (001 L1144-1167).
    * @default - no DNS record; use the ALB's DNS name
@@ -208,6 +245,12 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
   public readonly launchTemplate: ec2.LaunchTemplate;
   public readonly instanceRole: iam.Role;
   public readonly database: MultiAzDatabase;
+  /**
+   * The database user the instances connect as (`webapp`): data access to the app's schema only. Its
+   * secret is the only one the instances read; the master secret stays with the deploy-time function
+   * and the rotation functions.
+   */
+  public readonly databaseUser: DatabaseApplicationUser;
   /** The Secrets Manager endpoint the instances and the rotation function use. */
   public readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
   public readonly accessLogBucket: AccessLogBucket;
@@ -215,8 +258,12 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
   public readonly alarmTopic: sns.ITopic;
   public readonly alarms: cloudwatch.Alarm[] = [];
   public readonly dashboard: cloudwatch.Dashboard;
-  /** The URL the site answers on (the alias record when one is created, else the ALB's DNS name). */
+  /** The URL the site answers on (the distribution, else the alias record when one is created, else the ALB). */
   public readonly url: string;
+  /** The CloudFront distribution in front of the load balancer, with `cloudFront`. */
+  public readonly distribution?: cloudfront.Distribution;
+  /** The value CloudFront sends in the {@link ORIGIN_VERIFY_HEADER} header, with `cloudFront`. */
+  public readonly originSecret?: secretsmanager.Secret;
   /** The load balancer's security group: the only way in from the internet. */
   public readonly connections: ec2.Connections;
   /**
@@ -280,7 +327,9 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
     // ---- Security groups: internet -> ALB -> app -> database, each hop by group reference only.
     const albSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: this.vpc,
-      description: 'Web tier: HTTP/HTTPS from the internet to the load balancer',
+      description: props.cloudFront
+        ? 'Web tier: HTTP from CloudFront origin-facing servers only to the load balancer'
+        : 'Web tier: HTTP/HTTPS from the internet to the load balancer',
       allowAllOutbound: false,
     });
     const appSecurityGroup = new ec2.SecurityGroup(this, 'AppSecurityGroup', {
@@ -357,6 +406,10 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
         { id: 'HIPAA.Security-ELBv2ACMCertificateRequired', reason: onlyRedirects },
         { id: 'PCI.DSS.321-ELBv2ACMCertificateRequired', reason: onlyRedirects },
       );
+    } else if (props.cloudFront) {
+      const origin = this.cloudFrontOrigin(albSecurityGroup, removalPolicy);
+      this.originSecret = origin.secret;
+      this.distribution = origin.distribution;
     } else {
       this.loadBalancer.addListener('HttpListener', {
         port: 80,
@@ -384,6 +437,18 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       backupPlan: props.databaseBackupPlan ?? true,
       monitoringInterval: props.databaseMonitoringInterval,
       secretsManagerEndpoint: this.secretsManagerEndpoint,
+    });
+    // Least privilege in the database: the stack creates the app's user, schema and table at deploy time
+    // (a function in the private subnets, with the master secret); the instances get DML on that table.
+    this.databaseUser = new DatabaseApplicationUser(this.database, 'ApplicationUser', {
+      database: this.database,
+      username: APP_DATABASE_USER,
+      schema: APP_SCHEMA,
+      statements: [VISITS_TABLE_DDL],
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      secretsManagerEndpoint: this.secretsManagerEndpoint,
+      removalPolicy:
+        props.databaseRemovalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 
     // ---- App tier.
@@ -422,11 +487,12 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
         'document or data.',
     });
     // A customer-managed policy rather than the inline one grants would write (NIST/HIPAA/PCI
-    // IAMNoInlinePolicy): read this one secret and signal this stack, nothing else. The launch template
-    // gets the role without policy updates, so the CDK cannot add an inline policy behind our back.
-    const secret = this.database.secret;
+    // IAMNoInlinePolicy): read the app user's secret (never the master secret) and signal this stack,
+    // nothing else. The launch template gets the role without policy updates, so the CDK cannot add an
+    // inline policy behind our back.
+    const secret = this.databaseUser.secret;
     const readSecret = new iam.ManagedPolicy(this, 'InstancePolicy', {
-      description: 'Read the database secret and signal CloudFormation when the instance is ready',
+      description: 'Read the app database user secret and signal CloudFormation when the instance is ready',
       roles: [this.instanceRole],
       statements: [
         new iam.PolicyStatement({
@@ -453,6 +519,8 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
           resources: [secret.encryptionKey.keyArn],
+          // The key also encrypts the master secret, but through Secrets Manager only, and Secrets Manager
+          // decrypts a secret only for a caller allowed GetSecretValue on it: the app user's secret alone.
           conditions: {
             StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
           },
@@ -518,6 +586,8 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
     // Instances read the secret, signal and register with Session Manager as soon as they boot: the
     // policies must be attached first.
     this.autoScalingGroup.node.addDependency(readSecret, sessionManager);
+    // And the database user must exist before the first instance connects.
+    this.autoScalingGroup.node.addDependency(this.databaseUser.resource);
     this.targetGroup.addTarget(this.autoScalingGroup);
     this.connections.allowTo(this.autoScalingGroup, ec2.Port.tcp(appPort), 'Load balancer to the app port');
     this.database.connections.allowDefaultPortFrom(this.autoScalingGroup, 'App tier to the database');
@@ -533,7 +603,8 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
         healthCheckPath,
         databaseCheckPath,
         metricApp: this.metricApp,
-        secretArn: this.database.secret.secretArn,
+        secretArn: this.databaseUser.secret.secretArn,
+        schema: this.databaseUser.schema,
         region: Stack.of(this).region,
       }),
     );
@@ -550,8 +621,8 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
     }
 
     // ---- DNS.
-    const scheme = props.certificate ? 'https' : 'http';
-    this.url = `${scheme}://${this.loadBalancer.loadBalancerDnsName}`;
+    const scheme = props.certificate || this.distribution ? 'https' : 'http';
+    this.url = `${scheme}://${this.distribution?.distributionDomainName ?? this.loadBalancer.loadBalancerDnsName}`;
     if (props.hostedZone) {
       new route53.ARecord(this, 'AliasRecord', {
         zone: props.hostedZone,
@@ -564,6 +635,220 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
 
     this.dashboard = this.createAlarmsAndDashboard(alarmTopic, minCapacity);
     this.acknowledgeFindings(props);
+  }
+
+  /**
+   * CloudFront in front of the load balancer (AWS: "Restrict access to Application Load Balancers"):
+   * CloudFront adds a secret header to every request it forwards, the listener forwards only requests
+   * that carry it and answers 403 to the rest, and the security group admits only CloudFront's
+   * origin-facing servers. Viewers get HTTPS from CloudFront's default certificate.
+   */
+  private cloudFrontOrigin(
+    albSecurityGroup: ec2.SecurityGroup,
+    removalPolicy: RemovalPolicy,
+  ): {
+    secret: secretsmanager.Secret;
+    distribution: cloudfront.Distribution;
+  } {
+    // Letters and digits only: ALB header conditions treat * and ? as wildcards, and a comparison string
+    // holds at most 128 characters. The template holds only a dynamic reference ({{resolve:secretsmanager:...}}),
+    // which CloudFormation resolves at deploy time into the origin header and the listener rule.
+    const secret = new secretsmanager.Secret(this, 'OriginSecret', {
+      description: `Value of the ${ORIGIN_VERIFY_HEADER} header CloudFront sends to the load balancer of ${this.node.path}`,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      // Not data: a redeploy after a destroy generates a new value for both ends.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const secretValue = secret.secretValue.unsafeUnwrap();
+
+    const listener = this.loadBalancer.addListener('HttpListener', {
+      port: 80,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      // No 0.0.0.0/0 rule: the ingress below admits CloudFront's origin-facing servers only.
+      open: false,
+      defaultAction: elbv2.ListenerAction.fixedResponse(403, {
+        contentType: 'text/plain',
+        messageBody: 'Forbidden: this site is served through CloudFront.',
+      }),
+    });
+    listener.addAction('FromCloudFront', {
+      priority: 1,
+      conditions: [elbv2.ListenerCondition.httpHeader(ORIGIN_VERIFY_HEADER, [secretValue])],
+      action: elbv2.ListenerAction.forward([this.targetGroup]),
+    });
+
+    // The managed prefix list has another ID in every Region, and PrefixList.fromLookup needs AWS
+    // credentials at synth time (a context lookup): the stack reads the ID at deploy time instead.
+    const lookup = new cr.AwsCustomResource(this, 'CloudFrontPrefixList', {
+      onUpdate: {
+        service: 'EC2',
+        action: 'describeManagedPrefixLists',
+        parameters: {
+          Filters: [{ Name: 'prefix-list-name', Values: [CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST] }],
+        },
+        physicalResourceId: cr.PhysicalResourceId.of(CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST),
+        outputPaths: ['PrefixLists.0.PrefixListId'],
+      },
+      // DescribeManagedPrefixLists supports no resource-level permissions.
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
+      installLatestAwsSdk: false,
+      memorySize: 256,
+      // A log group of the stack, not the /aws/lambda/... group Lambda would create outside it.
+      logGroup: new logs.LogGroup(this, 'CloudFrontPrefixListLogs', {
+        retention: logs.RetentionDays.ONE_YEAR,
+        removalPolicy,
+      }),
+    });
+    this.acknowledgePrefixListLookup(lookup);
+    // The prefix list counts as its weight (about 55 entries) against the group's rules quota (60 by default).
+    albSecurityGroup.addIngressRule(
+      ec2.Peer.prefixList(lookup.getResponseField('PrefixLists.0.PrefixListId')),
+      ec2.Port.tcp(80),
+      'HTTP from CloudFront origin-facing servers only',
+    );
+
+    const distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: `Three-tier web app ${this.node.path}`,
+      defaultBehavior: {
+        origin: new origins.LoadBalancerV2Origin(this.loadBalancer, {
+          // The load balancer has no certificate (no domain), so this hop is HTTP; see acknowledgeFindings.
+          protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+          customHeaders: { [ORIGIN_VERIFY_HEADER]: secretValue },
+        }),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+        // Every page is written per request (it inserts a row): nothing may be cached.
+        cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+        // Headers, cookies and query strings reach the app; the Host header stays the load balancer's.
+        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+      },
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      enableIpv6: true,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+    });
+    this.acknowledgeDistribution(distribution, secret);
+    return { secret, distribution };
+  }
+
+  /** The findings on the function aws-cdk-lib writes for the prefix-list lookup, and on its policy and logs. */
+  private acknowledgePrefixListLookup(lookup: cr.AwsCustomResource): void {
+    const stack = Stack.of(this);
+    const lookupOnly =
+      'The function aws-cdk-lib writes for AwsCustomResource runs only while CloudFormation deploys the stack, to read ' +
+      "the ID of CloudFront's origin-facing prefix list (DescribeManagedPrefixLists)";
+    const fn = stack.node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287') as lambda.Function | undefined;
+    if (!fn) throw new Error(`${this.node.path}: the CDK's AwsCustomResource function was not found`);
+    const cfn = fn.node.defaultChild as lambda.CfnFunction;
+    acknowledgeOutsideVpc(
+      cfn,
+      `${lookupOnly}; it calls one read-only EC2 API and the CDK offers no VPC for it.`,
+    );
+    acknowledgeNoFunctionDlq(
+      cfn,
+      `${lookupOnly}; CloudFormation invokes it and fails the deployment on its error, so no event is lost.`,
+    );
+    acknowledgeNoReservedConcurrency(cfn, `${lookupOnly}; it runs once per deployment.`);
+    acknowledge(cfn, {
+      id: 'Serverless-LambdaTracing',
+      reason: `${lookupOnly}; one run per deployment, whose outcome CloudFormation reports and the function logs.`,
+    });
+    const role = fn.role?.node.defaultChild;
+    if (role) {
+      acknowledge(role, {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: `${lookupOnly}; aws-cdk-lib gives its role the AWS managed policy for writing its own logs.`,
+      });
+    }
+    const policy = lookup.node.tryFindChild('CustomResourcePolicy')?.node.defaultChild;
+    if (policy) {
+      acknowledgeInlinePolicy(
+        policy,
+        `${lookupOnly}; aws-cdk-lib writes the permission as an inline policy of its role.`,
+      );
+      acknowledge(policy, {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          `${lookupOnly}; ec2:DescribeManagedPrefixLists supports no resource-level permissions, only "*", and it ` +
+          'reads only the names and IDs of prefix lists.',
+      });
+    }
+    const logGroup = this.node.tryFindChild('CloudFrontPrefixListLogs');
+    if (logGroup) {
+      acknowledgeLogGroupWithoutCmk(
+        logGroup,
+        `${lookupOnly}; its logs hold that ID and the API response, no data, and CloudWatch Logs encrypts them with ` +
+          'its own keys.',
+      );
+    }
+  }
+
+  /** The findings on the distribution and its origin secret, each with the reason a learner can check. */
+  private acknowledgeDistribution(
+    distribution: cloudfront.Distribution,
+    secret: secretsmanager.Secret,
+  ): void {
+    const cfn = distribution.node.defaultChild as cloudfront.CfnDistribution;
+    const httpOrigin =
+      'The load balancer has no certificate (a certificate needs a domain you own), so CloudFront reaches it over ' +
+      'HTTP: viewers get HTTPS up to the edge, and the hop from the edge to the load balancer crosses the internet ' +
+      'unencrypted. Pass a certificate (-c certificateArn=...) for HTTPS on the load balancer itself (the README says how).';
+    const defaultCertificate =
+      "Without a domain the app is served as *.cloudfront.net with CloudFront's default certificate, whose security " +
+      'policy (TLSv1) cannot be changed and which needs no SNI; a custom domain needs a certificate in us-east-1.';
+    const logs_ =
+      'Every request CloudFront forwards is logged by the load balancer (access logs in the access-log bucket, with ' +
+      "the viewer's address in X-Forwarded-For). CloudFront standard logs (v2) need a delivery source in us-east-1, " +
+      'and this stack deploys to any Region; the legacy logs need ACLs on the bucket, which AWS recommends off.';
+    acknowledge(
+      cfn,
+      {
+        id: 'AwsSolutions-CFR1',
+        reason:
+          'A public web app serves every country; geo restriction is for content licensed to some countries.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'The REGIONAL web ACL on the load balancer inspects every request CloudFront forwards; a CLOUDFRONT-scope ' +
+          'web ACL must be created in us-east-1, and this stack deploys to any Region.',
+      },
+      { id: 'AwsSolutions-CFR3', reason: logs_ },
+      { id: guardRule('cloudfront_access_logs_enabled_check'), reason: logs_ },
+      { id: 'AwsSolutions-CFR4', reason: defaultCertificate },
+      { id: guardRule('cloudfront_custom_ssl_certificate_check'), reason: defaultCertificate },
+      { id: guardRule('cloudfront_security_policy_check'), reason: defaultCertificate },
+      { id: guardRule('cloudfront_sni_enabled_check'), reason: defaultCertificate },
+      { id: 'AwsSolutions-CFR5', reason: httpOrigin },
+      { id: guardRule('cloudfront_traffic_to_origin_encrypted_check'), reason: httpOrigin },
+      {
+        id: guardRule('cloudfront_default_root_object_configured_check'),
+        reason:
+          'The origin is an app, not a bucket: it answers / itself, and a default root object would rewrite / to a ' +
+          'file name the app does not serve.',
+      },
+      {
+        id: guardRule('cloudfront_origin_failover_enabled_check'),
+        reason:
+          'The one origin is a load balancer across two AZs with an Auto Scaling group behind it; a second origin ' +
+          'would be a second copy of the app and its database in another Region.',
+      },
+    );
+    const secretReason =
+      'The value only proves a request came through this distribution; it unlocks no data, and whoever may read the ' +
+      'distribution or listener configuration sees it anyway. CloudFormation copies it into both at deploy time, so ' +
+      'rotating it means deploying again';
+    const cfnSecret = secret.node.defaultChild as secretsmanager.CfnSecret;
+    acknowledge(
+      cfnSecret,
+      { id: 'AwsSolutions-SMG4', reason: `${secretReason} (the README shows how).` },
+      { id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason: `${secretReason}.` },
+      { id: 'HIPAA.Security-SecretsManagerRotationEnabled', reason: `${secretReason}.` },
+      ...['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'].map((pack) => ({
+        id: `${pack}-SecretsManagerUsingKMSKey`,
+        reason: `${secretReason}; a customer managed key would add $1 a month and narrow nothing.`,
+      })),
+    );
   }
 
   private createWebAcl(removalPolicy: RemovalPolicy): wafv2.CfnWebACL {
@@ -744,12 +1029,13 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
 
   private acknowledgeFindings(props: ThreeTierWebAppProps): void {
     const albSecurityGroup = this.loadBalancer.connections.securityGroups[0];
-    acknowledge(albSecurityGroup, {
-      id: 'AwsSolutions-EC23',
-      reason:
-        'The load balancer is the public entry of a website: its group must accept HTTP/HTTPS from any address. ' +
-        'The app and database groups accept only the group in front of them.',
-    });
+    if (!props.cloudFront)
+      acknowledge(albSecurityGroup, {
+        id: 'AwsSolutions-EC23',
+        reason:
+          'The load balancer is the public entry of a website: its group must accept HTTP/HTTPS from any address. ' +
+          'The app and database groups accept only the group in front of them.',
+      });
     acknowledge(this.autoScalingGroup, {
       id: guardRule('autoscaling_multiple_az_check'),
       reason:
@@ -776,9 +1062,13 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       );
     }
     if (!props.certificate) {
-      const reason =
-        'No certificate was given, so the load balancer serves plain HTTP on port 80: a certificate needs a domain ' +
-        'you own. Fine for a sandbox that serves no real users; pass certificate for HTTPS and the redirect.';
+      const reason = props.cloudFront
+        ? 'Viewers never reach this listener: they reach CloudFront, which redirects HTTP to HTTPS; the security group ' +
+          "admits only CloudFront's origin-facing servers on port 80, and the listener forwards only requests with " +
+          "CloudFront's secret header (403 otherwise). The edge-to-load-balancer hop stays HTTP until you pass a certificate."
+        : 'No certificate was given, so the load balancer serves plain HTTP on port 80: a certificate needs a domain ' +
+          'you own. Fine for a sandbox that serves no real users; production puts CloudFront in front (cloudFront) or ' +
+          'passes certificate for HTTPS and the redirect.';
       const listener = this.loadBalancer.listeners[0];
       acknowledge(
         listener,
@@ -903,6 +1193,23 @@ function validateProps(props: ThreeTierWebAppProps, p: ResolvedProps): void {
         '(an alias, not a CNAME, so it also works at the zone apex, 001 L1144-1167).',
     );
   }
+  if (props.cloudFront && props.certificate) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'cloudFront',
+      'must not be true with certificate; received both. With a certificate the load balancer serves HTTPS on 443 ' +
+        "itself; the distribution is the way to HTTPS without a domain (CloudFront's *.cloudfront.net certificate).",
+    );
+  }
+  if (props.cloudFront && props.hostedZone) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'cloudFront',
+      `must not be true with hostedZone; received hostedZone '${props.hostedZone.zoneName}'. The alias record ` +
+        'points at the load balancer, which then answers 403 to everything not coming through CloudFront; give ' +
+        'certificate and hostedZone (HTTPS on the load balancer) instead.',
+    );
+  }
 }
 
 /**
@@ -940,7 +1247,10 @@ interface BootScriptOptions {
   readonly databaseCheckPath: string;
   /** Value of the `App` dimension of the database probe metric. */
   readonly metricApp: string;
+  /** The app user's secret (never the master secret). */
   readonly secretArn: string;
+  /** The schema of the app's table, put first on the connection's search path. */
+  readonly schema: string;
   readonly region: string;
 }
 
@@ -956,19 +1266,26 @@ function bootScript(o: BootScriptOptions): string[] {
     'set -euo pipefail',
     // cloud-init runs user data without HOME, which npm needs for its cache.
     'export HOME=/root',
-    `dnf install -y aws-cfn-bootstrap nodejs${NODEJS_MAJOR_VERSION} nodejs${NODEJS_MAJOR_VERSION}-npm`,
+    // Every install and download goes through `retry` (lib/core/boot-retry.ts): a dnf run cloud-init starts at
+    // boot can break an install once (aws/aws-cdk#36717); the signal fails only after the last of 5 tries.
+    RETRY_FUNCTION,
+    `retry dnf install -y aws-cfn-bootstrap nodejs${NODEJS_MAJOR_VERSION} nodejs${NODEJS_MAJOR_VERSION}-npm`,
     'useradd --system --home-dir /opt/webapp --shell /sbin/nologin webapp',
     'mkdir -p /opt/webapp',
     "cat > /opt/webapp/web-app.js <<'WEBAPP_SOURCE'",
     source.trimEnd(),
     'WEBAPP_SOURCE',
-    `cd /opt/webapp && ${npm} install --no-audit --no-fund --omit=dev pg@${PG_DRIVER_VERSION}`,
-    // RDS requires TLS; the app verifies the server certificate against the RDS CA bundle.
-    'curl -fsS -o /opt/webapp/rds-ca.pem https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem',
+    `cd /opt/webapp && retry ${npm} install --no-audit --no-fund --omit=dev pg@${PG_DRIVER_VERSION}`,
+    // RDS requires TLS; the app verifies the server certificate against the RDS CA bundle. No Amazon Linux
+    // 2023 package ships it: AWS publishes it only at this HTTPS address, and curl checks the server against
+    // the AMI's CA store. It is not pinned to a SHA-256: the file gains a CA with each new Region, so a pin
+    // would fail every boot after the next change, and none could be computed where this was written
+    // (no network). See the README, "Boot".
+    'retry curl -fsS -o /opt/webapp/rds-ca.pem https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem',
     'chown -R root:root /opt/webapp && chmod -R a+rX /opt/webapp',
     // IMDSv2: a session token first, then the instance id (shown on the page).
-    "TOKEN=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
-    'INSTANCE_ID=$(curl -fsS -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/instance-id)',
+    "TOKEN=$(retry curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
+    'INSTANCE_ID=$(retry curl -fsS -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/instance-id)',
     'cat > /etc/systemd/system/webapp.service <<EOF',
     '[Unit]',
     'Description=Three-tier web app',
@@ -976,7 +1293,7 @@ function bootScript(o: BootScriptOptions): string[] {
     'Wants=network-online.target',
     '[Service]',
     'User=webapp',
-    `Environment=PORT=${o.appPort} AWS_REGION=${o.region} DB_SECRET_ARN=${o.secretArn}`,
+    `Environment=PORT=${o.appPort} AWS_REGION=${o.region} DB_SECRET_ARN=${o.secretArn} DB_SCHEMA=${o.schema}`,
     `Environment=HEALTH_PATH=${o.healthCheckPath} DATABASE_CHECK_PATH=${o.databaseCheckPath}`,
     `Environment=METRIC_NAMESPACE=${METRIC_NAMESPACE} METRIC_APP=${o.metricApp}`,
     'Environment=INSTANCE_ID=$INSTANCE_ID DB_CA_FILE=/opt/webapp/rds-ca.pem NODE_ENV=production HOME=/tmp',

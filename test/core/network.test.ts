@@ -5,6 +5,7 @@ import { EncryptionKey } from '../../lib/core/encryption-key';
 import { ReferenceVpc, ReferenceVpcProps } from '../../lib/core/network';
 import { testApp } from '../support/app';
 import { expectNagClean, nagFindings } from '../support/compliance';
+import { describeRetriedBoot, runBash, userDataScript } from '../support/user-data';
 
 function build(props: ReferenceVpcProps = {}, env?: { account: string; region: string }) {
   const stack = new Stack(testApp(), 'Net', { env });
@@ -207,3 +208,66 @@ describe('ReferenceVpc validation', () => {
     Template.fromStack(stack).resourceCountIs('AWS::EC2::Subnet', 9);
   });
 });
+
+let natScript: string | undefined;
+/** The NAT instance's user data (one synth, shared by the tests below). */
+function natUserData(): string {
+  if (natScript === undefined) {
+    const { template } = build({ natInstance: true });
+    const instance = Object.values(template.findResources('AWS::EC2::Instance'))[0];
+    natScript = userDataScript((instance.Properties.UserData as { 'Fn::Base64': unknown })['Fn::Base64']);
+  }
+  return natScript;
+}
+
+describe('NAT instance user data', () => {
+  let script: string;
+  beforeAll(() => {
+    script = natUserData();
+  });
+
+  test('aws-cdk-lib default steps, ending with the rules and forwarding saved for the next boot', () => {
+    expect(script.split('\n')).toEqual([
+      '#!/bin/bash',
+      'set -euo pipefail',
+      expect.stringMatching(/^retry\(\)/),
+      'retry dnf install -y iptables-services',
+      // iptables.service restores /etc/sysconfig/iptables at every boot.
+      'systemctl enable --now iptables',
+      // systemd-sysctl applies /etc/sysctl.d at every boot.
+      'echo net.ipv4.ip_forward=1 > /etc/sysctl.d/custom-ip-forwarding.conf',
+      'sysctl -p /etc/sysctl.d/custom-ip-forwarding.conf',
+      `iptables -t nat -A POSTROUTING -o "$(ip route show default | awk 'NR==1{print $5}')" -j MASQUERADE`,
+      // iptables-services' default rules end FORWARD with a REJECT.
+      'iptables -F FORWARD',
+      // The file the iptables service reads; what `service iptables save` writes.
+      'iptables-save > /etc/sysconfig/iptables',
+    ]);
+    // Every step of aws-cdk-lib's defaults has its counterpart (a new default upstream fails this test).
+    const counterpart: Record<string, string> = {
+      'yum install iptables-services -y': 'retry dnf install -y iptables-services',
+      'systemctl enable iptables': 'systemctl enable --now iptables',
+      'systemctl start iptables': 'systemctl enable --now iptables',
+      'echo "net.ipv4.ip_forward=1" > /etc/sysctl.d/custom-ip-forwarding.conf':
+        'echo net.ipv4.ip_forward=1 > /etc/sysctl.d/custom-ip-forwarding.conf',
+      'sudo sysctl -p /etc/sysctl.d/custom-ip-forwarding.conf':
+        'sysctl -p /etc/sysctl.d/custom-ip-forwarding.conf',
+      "sudo /sbin/iptables -t nat -A POSTROUTING -o $(route | awk '/^default/{print $NF}') -j MASQUERADE":
+        'iptables -t nat -A POSTROUTING -o',
+      'sudo /sbin/iptables -F FORWARD': 'iptables -F FORWARD',
+      'sudo service iptables save': 'iptables-save > /etc/sysconfig/iptables',
+    };
+    expect(ec2.NatInstanceProviderV2.DEFAULT_USER_DATA_COMMANDS).toEqual(Object.keys(counterpart));
+    for (const ours of Object.values(counterpart)) expect(script).toContain(ours);
+  });
+
+  test('the outbound interface expression picks the default route device', () => {
+    const r = runBash(
+      'ip(){ printf "default via 10.0.0.1 dev ens5 proto dhcp src 10.0.0.9 metric 512\\ndefault via 10.0.1.1 dev ens6\\n"; }',
+      `echo "$(ip route show default | awk 'NR==1{print $5}')"`,
+    );
+    expect(r).toMatchObject({ status: 0, stdout: 'ens5\n' });
+  });
+});
+
+describeRetriedBoot('NAT instance user data', natUserData);

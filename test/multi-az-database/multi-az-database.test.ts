@@ -1,10 +1,17 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import { ReferenceVpc } from '../../lib/core/network';
 import {
   DatabaseEngine,
+  defaultConnectionsAlarmThreshold,
+  defaultMaxConnections,
+  instanceClassMemoryBytes,
+  minorVersionPinned,
   MultiAzDatabase,
   MultiAzDatabaseProps,
   performanceInsightsSupported,
@@ -51,7 +58,8 @@ describe('MultiAzDatabase defaults (PostgreSQL)', () => {
   test('PostgreSQL 17 on db.t4g.micro with a synchronous Multi-AZ standby, never public', () => {
     t.hasResourceProperties('AWS::RDS::DBInstance', {
       Engine: 'postgres',
-      EngineVersion: Match.stringLikeRegexp('^17\\.'),
+      // The major version only: RDS keeps applying minor versions (AutoMinorVersionUpgrade, below).
+      EngineVersion: '17',
       DBInstanceClass: 'db.t4g.micro',
       MultiAZ: true,
       PubliclyAccessible: false,
@@ -135,9 +143,11 @@ describe('MultiAzDatabase defaults (PostgreSQL)', () => {
   });
 
   test('export log groups exist before the instance, encrypted, kept a year, retained', () => {
-    const groups = t.findResources('AWS::Logs::LogGroup', {
-      Properties: { LogGroupName: Match.stringLikeRegexp('^/aws/rds/instance/') },
-    });
+    const groups = Object.fromEntries(
+      Object.entries(t.findResources('AWS::Logs::LogGroup')).filter(([, g]) =>
+        JSON.stringify(g.Properties.LogGroupName ?? null).includes('/aws/rds/instance/'),
+      ),
+    );
     expect(Object.keys(groups)).toHaveLength(3);
     for (const g of Object.values(groups)) {
       expect(g.Properties.KmsKeyId).toEqual(stack.resolve(db.storageKey.keyArn));
@@ -170,7 +180,8 @@ describe('MultiAzDatabase defaults (PostgreSQL)', () => {
       Threshold: 20 * 0.1 * 1024 ** 3,
       ComparisonOperator: 'LessThanThreshold',
     });
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DatabaseConnections', Threshold: 80 });
+    // 80% of PostgreSQL's default max_connections on db.t4g.micro: floor(0.8 * floor(1 GiB / 9531392)).
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DatabaseConnections', Threshold: 89 });
     expect(Object.keys(db.alarms).sort()).toEqual([
       'Connections',
       'Cpu',
@@ -489,5 +500,275 @@ describe('performanceInsightsSupported follows the documented instance class tab
     [POSTGRESQL, 'm7g.large', true],
   ])('%s on db.%s: %s', (engine, instanceClass, supported) => {
     expect(performanceInsightsSupported(engine, new ec2.InstanceType(instanceClass))).toBe(supported);
+  });
+});
+
+/** `Fn::Select 0` of the stack UUID, as CloudFormation receives it. */
+const STACK_CREATION_ID = {
+  'Fn::Select': [
+    0,
+    { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] },
+  ],
+};
+
+describe('retry and redeploy: names unique per creation of the stack', () => {
+  const { stack, db } = build({ readReplicas: 1 });
+  const t = Template.fromStack(stack);
+  const identifiers = Object.values(t.findResources('AWS::RDS::DBInstance')).map(
+    (r) => r.Properties.DBInstanceIdentifier,
+  );
+
+  test('each instance identifier is the construct path, a hyphen and the first block of the stack UUID', () => {
+    expect(identifiers).toHaveLength(2);
+    for (const id of identifiers) {
+      expect(id).toEqual({ 'Fn::Join': ['-', [expect.any(String), STACK_CREATION_ID]] });
+      const prefix = id['Fn::Join'][1][0] as string;
+      // RDS: letters, digits, hyphens; a letter first; no "--", no trailing "-"; <= 63 with "-" + 8 hex.
+      expect(prefix).toMatch(/^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$/);
+      expect(prefix.length + 9).toBeLessThanOrEqual(63);
+    }
+    expect(new Set(identifiers.map((i) => i['Fn::Join'][1][0])).size).toBe(2);
+  });
+
+  test('the export log groups are named from the same identifier, so RDS writes into them', () => {
+    for (const id of identifiers) {
+      for (const type of ['postgresql', 'upgrade', 'iam-db-auth-error']) {
+        t.hasResourceProperties('AWS::Logs::LogGroup', {
+          LogGroupName: { 'Fn::Join': ['', ['/aws/rds/instance/', id, `/${type}`]] },
+        });
+      }
+    }
+  });
+
+  test('a long construct path still gives a valid identifier', () => {
+    const long = new Stack(testApp(), 'A'.repeat(60));
+    const network = new ReferenceVpc(long, 'Network', { natGateways: 0 });
+    new MultiAzDatabase(long, '9'.repeat(70), { vpc: network.vpc });
+    const [r] = Object.values(Template.fromStack(long).findResources('AWS::RDS::DBInstance'));
+    const prefix = r.Properties.DBInstanceIdentifier['Fn::Join'][1][0] as string;
+    expect(prefix).toMatch(/^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$/);
+    expect(prefix.length).toBeLessThanOrEqual(54);
+  });
+
+  test('the backup vault name is the construct path and the first block of the stack UUID, at most 50', () => {
+    const vaults = Object.values(t.findResources('AWS::Backup::BackupVault'));
+    expect(vaults).toHaveLength(1);
+    const name = vaults[0].Properties.BackupVaultName;
+    expect(name).toEqual({
+      'Fn::Join': ['-', [expect.stringMatching(/^[A-Za-z0-9_-]{2,41}$/), STACK_CREATION_ID]],
+    });
+    expect(vaults[0].DeletionPolicy).toBe('Retain');
+  });
+
+  test('the rotation function logs into a log group of the stack, named after the function', () => {
+    const [schedule] = Object.entries(t.findResources('AWS::SecretsManager::RotationSchedule'));
+    const functionName = schedule[1].Properties.HostedRotationLambda.RotationLambdaName;
+    expect(functionName).toEqual({
+      'Fn::Join': ['-', [expect.stringMatching(/^[A-Za-z0-9-]{1,54}-rotation$/), STACK_CREATION_ID]],
+    });
+    const groups = Object.entries(t.findResources('AWS::Logs::LogGroup')).filter(([, g]) =>
+      JSON.stringify(g.Properties.LogGroupName ?? null).includes('/aws/lambda/'),
+    );
+    expect(groups).toHaveLength(1);
+    const [groupId, group] = groups[0];
+    expect(group.Properties.LogGroupName).toEqual({ 'Fn::Join': ['', ['/aws/lambda/', functionName]] });
+    expect(group.Properties.KmsKeyId).toEqual(stack.resolve(db.storageKey.keyArn));
+    expect(group.Properties.RetentionInDays).toBe(365);
+    expect(group.DeletionPolicy).toBe('Retain');
+    // Created before the schedule, whose creation runs the first rotation.
+    expect(schedule[1].DependsOn).toContain(groupId);
+    expect(stack.resolve(db.rotationLogGroup.logGroupName)).toEqual({ Ref: groupId });
+  });
+
+  test('with DESTROY the rotation log group is deleted with the stack', () => {
+    const { stack: s } = build({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false });
+    const groups = Object.values(Template.fromStack(s).findResources('AWS::Logs::LogGroup')).filter((g) =>
+      JSON.stringify(g.Properties.LogGroupName ?? null).includes('/aws/lambda/'),
+    );
+    expect(groups.map((g) => g.DeletionPolicy)).toEqual(['Delete']);
+  });
+});
+
+describe('engine version and automatic minor upgrades agree', () => {
+  const instances = (extra: Extra) =>
+    Object.values(
+      Template.fromStack(build({ readReplicas: 1, ...extra }).stack).findResources('AWS::RDS::DBInstance'),
+    );
+
+  test('by default the major version only, with automatic minor upgrades on every instance', () => {
+    const all = instances({});
+    expect(all[0].Properties.EngineVersion).toBe('17');
+    for (const i of all) expect(i.Properties.AutoMinorVersionUpgrade).toBe(true);
+  });
+
+  test('MySQL by default: 8.4, upgraded automatically', () => {
+    const all = instances({ engine: DatabaseEngine.MYSQL, instanceType: new ec2.InstanceType('t4g.medium') });
+    expect(all[0].Properties.EngineVersion).toBe('8.4');
+    for (const i of all) expect(i.Properties.AutoMinorVersionUpgrade).toBe(true);
+  });
+
+  test.each([
+    ['postgres 17.9', { postgresVersion: rds.PostgresEngineVersion.VER_17_9 }, '17.9'],
+    [
+      'mysql 8.4.10',
+      {
+        engine: DatabaseEngine.MYSQL,
+        mysqlVersion: rds.MysqlEngineVersion.VER_8_4_10,
+        instanceType: new ec2.InstanceType('t4g.medium'),
+      },
+      '8.4.10',
+    ],
+  ])(
+    'a pinned minor version (%s) turns automatic minor upgrades off on every instance',
+    (_, extra, version) => {
+      const all = instances(extra as Extra);
+      expect(all[0].Properties.EngineVersion).toBe(version);
+      for (const i of all) expect(i.Properties.AutoMinorVersionUpgrade).toBe(false);
+    },
+  );
+
+  test('minorVersionPinned tells a full version from a major version', () => {
+    expect(
+      minorVersionPinned(rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17 })),
+    ).toBe(false);
+    expect(
+      minorVersionPinned(
+        rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_9 }),
+      ),
+    ).toBe(true);
+    expect(
+      minorVersionPinned(rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 })),
+    ).toBe(false);
+    expect(
+      minorVersionPinned(rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_4_10 })),
+    ).toBe(true);
+  });
+});
+
+/*
+ * max_connections of the default parameter groups (RDS user guide, "Maximum number of database
+ * connections"): PostgreSQL LEAST({DBInstanceClassMemory/9531392}, 5000), MySQL
+ * {DBInstanceClassMemory/12582880}. Figures below computed by hand from the class memory.
+ */
+describe('connections alarm threshold from the max_connections formula', () => {
+  const { MYSQL, POSTGRESQL } = DatabaseEngine;
+  const GiB = 1024 ** 3;
+
+  test.each<[string, number | undefined]>([
+    ['t4g.micro', 1],
+    ['db.t4g.micro', 1],
+    ['t3.small', 2],
+    ['t4g.medium', 4],
+    ['t4g.2xlarge', 32],
+    ['m7g.large', 8],
+    ['m6i.2xlarge', 32],
+    ['r6g.large', 16],
+    ['r7g.xlarge', 32],
+    ['r6g.16xlarge', 512],
+    ['x2g.large', 32],
+    ['c6g.large', undefined],
+    ['m6g.metal', undefined],
+  ])('memory of %s: %s GiB', (cls, gib) => {
+    expect(instanceClassMemoryBytes(cls)).toBe(gib === undefined ? undefined : gib * GiB);
+  });
+
+  test.each<[DatabaseEngine, number, number]>([
+    [POSTGRESQL, 1 * GiB, 112], // 1073741824 / 9531392 = 112.6
+    [POSTGRESQL, 4 * GiB, 450], // 450.6
+    [POSTGRESQL, 16 * GiB, 1802],
+    [POSTGRESQL, 512 * GiB, 5000], // capped by LEAST(..., 5000)
+    [MYSQL, 1 * GiB, 85], // 1073741824 / 12582880 = 85.3
+    [MYSQL, 4 * GiB, 341],
+  ])('%s max_connections for %d bytes: %d', (engine, memory, max) => {
+    expect(defaultMaxConnections(engine, memory)).toBe(max);
+  });
+
+  test.each<[DatabaseEngine, string, number]>([
+    [POSTGRESQL, 't4g.micro', 89],
+    [POSTGRESQL, 't4g.medium', 360],
+    [MYSQL, 't4g.medium', 272],
+  ])('%s on %s alarms above %d (80%%)', (engine, cls, threshold) => {
+    expect(defaultConnectionsAlarmThreshold(engine, cls)).toBe(threshold);
+  });
+
+  test('the demo stacks alarm at 80% of their class: 89 (sandbox micro), 360 (production medium)', () => {
+    const threshold = (profile: 'sandbox' | 'production') =>
+      Template.fromStack(new MultiAzDatabaseStack(testApp(), `Demo-${profile}`, { profile })).toJSON()
+        .Resources as Record<
+        string,
+        { Type: string; Properties: { MetricName?: string; Threshold?: number } }
+      >;
+    for (const [profile, expected] of [
+      ['sandbox', 89],
+      ['production', 360],
+    ] as const) {
+      const alarms = Object.values(threshold(profile)).filter(
+        (r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'DatabaseConnections',
+      );
+      expect(alarms.length).toBeGreaterThan(0);
+      for (const a of alarms) expect(a.Properties.Threshold).toBe(expected);
+    }
+  });
+
+  test('an explicit threshold wins', () => {
+    const { stack } = build({ connectionsAlarmThreshold: 42 });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DatabaseConnections',
+      Threshold: 42,
+    });
+  });
+
+  test('a class outside the memory table needs an explicit threshold', () => {
+    expect(() => build({ instanceType: new ec2.InstanceType('c6g.large') })).toThrow(
+      /MultiAzDatabase: invalid connectionsAlarmThreshold: is required with instance class c6g\.large/,
+    );
+    expect(() =>
+      build({ instanceType: new ec2.InstanceType('c6g.large'), connectionsAlarmThreshold: 100 }),
+    ).not.toThrow();
+  });
+});
+
+describe('deletion protection and the destroy the README describes', () => {
+  const instancesOf = (profile: 'sandbox' | 'production') =>
+    Object.values(
+      Template.fromStack(
+        new MultiAzDatabaseStack(testApp(), `Protect-${profile}`, { profile }),
+      ).findResources('AWS::RDS::DBInstance'),
+    );
+
+  test('sandbox: no instance (primary or replica) is protected, so cdk destroy deletes them all', () => {
+    for (const i of instancesOf('sandbox')) expect(i.Properties.DeletionProtection).toBe(false);
+  });
+
+  test('a construct with deletion protection off leaves it off on its replicas too', () => {
+    const { stack } = build({
+      readReplicas: 2,
+      deletionProtection: false,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const all = Object.values(Template.fromStack(stack).findResources('AWS::RDS::DBInstance'));
+    expect(all).toHaveLength(3);
+    for (const i of all) expect(i.Properties.DeletionProtection).toBe(false);
+  });
+
+  test('production: primary and replica protected; the README production destroy lifts both first', () => {
+    const all = instancesOf('production');
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    for (const i of all) expect(i.Properties.DeletionProtection).toBe(true);
+    const readme = fs.readFileSync(path.join(__dirname, '../../lib/multi-az-database/README.md'), 'utf8');
+    const production = readme.slice(readme.indexOf('**Production destroy.**'));
+    const destroyAt = production.indexOf('npx cdk destroy RefArch-MultiAzDatabase -c profile=production');
+    expect(destroyAt).toBeGreaterThan(0);
+    const before = production.slice(0, destroyAt);
+    expect(before).toContain('--db-instance-identifier "$ID" --no-deletion-protection');
+    expect(before).toContain('ReadReplicaDBInstanceIdentifiers');
+    expect(before).toContain('--db-instance-identifier "$replica" --no-deletion-protection');
+  });
+});
+
+describe('a pinned minor version is acknowledged, not left as a finding', () => {
+  test('nag-clean with VER_17_9 and a replica (automatic minor upgrades off on both)', () => {
+    const { stack } = build({ postgresVersion: rds.PostgresEngineVersion.VER_17_9, readReplicas: 1 });
+    expectNagClean(stack);
   });
 });

@@ -1226,6 +1226,24 @@ const TYPE_RULES: Record<string, TypeRule> = {
     const arn = `${lbArn.replace(':loadbalancer/', ':listener/')}/${r.random(16, HEX, 'listener')}`;
     return { ref: arn, arn, attributes: { ListenerArn: arn } };
   },
+  'AWS::ElasticLoadBalancingV2::ListenerRule': (r) => {
+    // …:listener-rule/app/<lb-name>/<lb-id>/<listener-id>/<rule-id>
+    const listenerArn = r.required('ListenerArn');
+    const arn = `${listenerArn.replace(':listener/', ':listener-rule/')}/${r.random(16, HEX, 'rule')}`;
+    return { ref: arn, arn, attributes: { RuleArn: arn, IsDefault: 'false' } };
+  },
+  // aws-cdk-lib's AwsCustomResource: its outputs are whatever the API call returns at deploy time. Only the
+  // calls the patterns make are modelled: the three-tier app's lookup of CloudFront's origin-facing
+  // managed prefix list (EC2 DescribeManagedPrefixLists), whose ID feeds a security group rule.
+  'Custom::AWS': (r) => {
+    const call = `${r.str('Create') ?? ''}${r.str('Update') ?? ''}`;
+    const attributes: Record<string, string> = {};
+    if (call.includes('describeManagedPrefixLists') || call.includes('DescribeManagedPrefixLists')) {
+      attributes['PrefixLists.0.PrefixListId'] = `pl-${r.random(17, HEX, 'prefix-list')}`;
+    }
+    const id = r.random(12, HEX, 'custom');
+    return { ref: id, attributes };
+  },
 
   // --- IAM ------------------------------------------------------------------------------------------
   'AWS::IAM::Role': (r) => {

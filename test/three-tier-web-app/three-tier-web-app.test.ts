@@ -24,6 +24,7 @@ import {
 import { testApp } from '../support/app';
 import { expectBackupPlanProtects } from '../support/backup-plan';
 import { expectNagClean } from '../support/compliance';
+import { describeRetriedBoot, userDataScript } from '../support/user-data';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; [k: string]: unknown }>;
 
@@ -58,6 +59,14 @@ function withCertificate(): Built {
 
 const ref = (stack: Stack, c: IConstruct) => ({ Ref: stack.getLogicalId(c.node.defaultChild as CfnElement) });
 const logicalId = (stack: Stack, c: IConstruct) => stack.getLogicalId(c.node.defaultChild as CfnElement);
+
+/** The launch template's user data as the instance receives it (tokens as 128-character placeholders). */
+function launchTemplateScript(built: Built): string {
+  const lt = Object.values(built.template.findResources('AWS::EC2::LaunchTemplate'))[0];
+  return userDataScript(
+    (lt.Properties.LaunchTemplateData as { UserData: { 'Fn::Base64': unknown } }).UserData['Fn::Base64'],
+  );
+}
 
 let sandbox: Built;
 let production: Built;
@@ -365,7 +374,9 @@ describe('app tier', () => {
       'cloudwatch:PutMetricData',
       'kms:Decrypt',
     ]);
-    expect(statements[0].Resource).toEqual(ref(stack, app.database.secret));
+    // The app user's secret (attached to the instance), never the master secret.
+    expect(statements[0].Resource).toEqual(ref(stack, app.databaseUser.secret));
+    expect(JSON.stringify(managed[0])).not.toContain(JSON.stringify(ref(stack, app.database.secret)));
     expect(statements[1].Resource).toEqual({ Ref: 'AWS::StackId' });
     // PutMetricData takes no resource ARN: '*', held to the app's own namespace by a condition.
     expect(statements[2]).toMatchObject({
@@ -446,7 +457,31 @@ describe('app tier', () => {
     test('stays under the 16 KB EC2 user data limit', () => {
       expect(Buffer.byteLength(script, 'utf8')).toBeLessThan(16 * 1024);
     });
+
+    // EC2 counts the raw script, before base64; each token (Region, secret ARN, stack name) counted as
+    // 128 characters, more than any of them resolves to. The construct itself refuses more than 15 KB.
+    test.each([
+      ['sandbox', () => sandbox],
+      ['production', () => production],
+    ])('the %s script, tokens resolved, stays under 16 KB with the retry helper', (_, built) => {
+      const size = Buffer.byteLength(launchTemplateScript(built()), 'utf8');
+      expect(size).toBeLessThan(16 * 1024);
+    });
+
+    test('downloads the RDS CA bundle over verified HTTPS (not pinned, see the README), retried', () => {
+      const text = launchTemplateScript(sandbox);
+      expect(text).toContain(
+        'retry curl -fsS -o /opt/webapp/rds-ca.pem https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem\n',
+      );
+      // curl verifies the server certificate unless told not to.
+      expect(text).not.toMatch(/curl[^\n]*(\s-k\b|--insecure)/);
+    });
   });
+
+  // The health loop after `systemctl enable` polls the app 60 times, 5 s apart: its own bounded retry.
+  describeRetriedBoot('web instance user data', () => launchTemplateScript(sandbox), [
+    /^curl: for i in \$\(seq 1 60\); do curl -fsS http:\/\/127\.0\.0\.1:/,
+  ]);
 });
 
 describe('security groups chained by reference', () => {
@@ -487,7 +522,7 @@ describe('security groups chained by reference', () => {
     for (const r of rules) expect(r).not.toHaveProperty('CidrIp');
   });
 
-  test('app -> database: the app group on the database port, no CIDR (the rotation function is the only other source)', () => {
+  test('app -> database: the app group on the database port, no CIDR (the rotation functions and the user function are the only other sources)', () => {
     const appSg = sandbox.app.autoScalingGroup.connections.securityGroups[0];
     const dbSgs = sandbox.app.database.connections.securityGroups;
     expect(dbSgs).toHaveLength(1);
@@ -504,7 +539,16 @@ describe('security groups chained by reference', () => {
       expect(r).toHaveProperty('SourceSecurityGroupId');
       expect(r).toMatchObject({ FromPort: 5432, ToPort: 5432 });
     }
-    expect(rules).toHaveLength(2);
+    const user = sandbox.app.databaseUser;
+    const sources = [
+      appSg,
+      sandbox.app.database.node.findChild('RotationSecurityGroup') as ec2.ISecurityGroup,
+      user.function.connections.securityGroups[0],
+      user.node.findChild('RotationSecurityGroup') as ec2.ISecurityGroup,
+    ];
+    expect(rules.map((r) => r.SourceSecurityGroupId).sort(byJson)).toEqual(
+      sources.map((sg) => groupId(sandbox, sg)).sort(byJson),
+    );
   });
 
   test('app -> Secrets Manager endpoint: the app group on 443, no CIDR', () => {
@@ -884,5 +928,180 @@ describe('Session Manager permissions (issue 23)', () => {
       .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('ssmmessages:'))
       .map(([id]) => id);
     expect(asg.DependsOn).toContain(sessionId);
+  });
+});
+
+function byJson(a: unknown, b: unknown): number {
+  return JSON.stringify(a).localeCompare(JSON.stringify(b));
+}
+
+describe('HTTPS in production (issue 15)', () => {
+  const CERTIFICATE_ARN =
+    'arn:aws:acm:eu-west-1:111111111111:certificate/11111111-2222-3333-4444-555555555555';
+  const listeners = (b: Built) =>
+    Object.values(b.template.findResources('AWS::ElasticLoadBalancingV2::Listener'));
+  const ingress = (b: Built) => {
+    const groupId = logicalId(b.stack, b.app.loadBalancer.connections.securityGroups[0]);
+    const resources = b.template.toJSON().Resources as Resources;
+    // Inline rules, and the rules CloudFormation keeps as resources of their own (a token source).
+    const separate = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress')
+      .map((r) => r.Properties)
+      .filter((p) => JSON.stringify(p.GroupId).includes(groupId));
+    return [
+      ...((resources[groupId].Properties.SecurityGroupIngress ?? []) as Record<string, unknown>[]),
+      ...separate,
+    ];
+  };
+  let productionWithCertificate: Built;
+  beforeAll(() => {
+    const stack = new ThreeTierWebAppStack(testApp(), 'RefArch-ThreeTierWebApp', {
+      profile: 'production',
+      certificateArn: CERTIFICATE_ARN,
+    });
+    productionWithCertificate = { stack, app: stack.app, template: Template.fromStack(stack) };
+  });
+
+  test('production without a certificate: a CloudFront distribution redirects viewers to HTTPS, caches nothing', () => {
+    const { stack, app, template } = production;
+    template.resourceCountIs('AWS::CloudFront::Distribution', 1);
+    const distribution = Object.values(template.findResources('AWS::CloudFront::Distribution'))[0];
+    const config = distribution.Properties.DistributionConfig as {
+      DefaultCacheBehavior: unknown;
+      ViewerCertificate?: unknown;
+      Origins: Record<string, unknown>[];
+    };
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      ViewerProtocolPolicy: 'redirect-to-https',
+      // Managed policies: CachingDisabled, AllViewerExceptHostHeader, SecurityHeadersPolicy.
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+      OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+      ResponseHeadersPolicyId: '67f7725c-6f97-4210-82d7-5512b31e9d03',
+    });
+    expect(config.ViewerCertificate).toBeUndefined();
+    expect(config.Origins).toHaveLength(1);
+    expect(config.Origins[0]).toMatchObject({
+      DomainName: { 'Fn::GetAtt': [logicalId(stack, app.loadBalancer), 'DNSName'] },
+      CustomOriginConfig: { OriginProtocolPolicy: 'http-only' },
+    });
+    expect(app.url).toBe(`https://${app.distribution!.distributionDomainName}`);
+    expect(JSON.stringify(template.findOutputs('SiteUrl'))).toContain(logicalId(stack, app.distribution!));
+  });
+
+  test('the secret header: a generated secret, sent by CloudFront and required by the listener, never in the template', () => {
+    const { stack, app, template } = production;
+    const secretId = logicalId(stack, app.originSecret!);
+    const secret = template.toJSON().Resources[secretId];
+    expect(secret.Properties.GenerateSecretString).toMatchObject({
+      ExcludePunctuation: true,
+      PasswordLength: 48,
+    });
+    const dynamicReference = {
+      'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']],
+    };
+    const distribution = Object.values(template.findResources('AWS::CloudFront::Distribution'))[0];
+    expect(
+      (distribution.Properties.DistributionConfig as { Origins: { OriginCustomHeaders: unknown }[] })
+        .Origins[0].OriginCustomHeaders,
+    ).toEqual([{ HeaderName: 'X-Origin-Verify', HeaderValue: dynamicReference }]);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 1,
+      Conditions: [
+        {
+          Field: 'http-header',
+          HttpHeaderConfig: { HttpHeaderName: 'X-Origin-Verify', Values: [dynamicReference] },
+        },
+      ],
+      Actions: [Match.objectLike({ Type: 'forward', TargetGroupArn: ref(stack, app.targetGroup) })],
+    });
+  });
+
+  test('the load balancer answers 403 to everything else, on port 80 only', () => {
+    const all = listeners(production);
+    expect(all).toHaveLength(1);
+    expect(all[0].Properties).toMatchObject({
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '403' } }],
+    });
+  });
+
+  test("the load balancer admits only CloudFront's origin-facing prefix list, looked up at deploy time", () => {
+    const { stack, app, template } = production;
+    const rules = ingress(production);
+    expect(rules).toHaveLength(1);
+    expect(rules[0]).toMatchObject({ FromPort: 80, ToPort: 80, IpProtocol: 'tcp' });
+    expect(rules[0].CidrIp).toBeUndefined();
+    const lookup = Object.entries(template.findResources('Custom::AWS'));
+    expect(lookup).toHaveLength(1);
+    const [lookupId, resource] = lookup[0];
+    expect(rules[0].SourcePrefixListId).toEqual({ 'Fn::GetAtt': [lookupId, 'PrefixLists.0.PrefixListId'] });
+    const create = JSON.stringify(resource.Properties.Create);
+    expect(create).toContain('describeManagedPrefixLists');
+    expect(create).toContain('com.amazonaws.global.cloudfront.origin-facing');
+    expect(app.loadBalancer.connections.securityGroups).toHaveLength(1);
+    expect(stack.resolve(app.distribution!.distributionDomainName)).toBeDefined();
+  });
+
+  test('with -c certificateArn: HTTPS on 443, port 80 redirects, no distribution', () => {
+    const b = productionWithCertificate;
+    b.template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    b.template.resourceCountIs('Custom::AWS', 0);
+    expect(listeners(b).map((l) => l.Properties)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Port: 443,
+          Protocol: 'HTTPS',
+          Certificates: [{ CertificateArn: CERTIFICATE_ARN }],
+          DefaultActions: [expect.objectContaining({ Type: 'forward' })],
+        }),
+        expect.objectContaining({
+          Port: 80,
+          DefaultActions: [expect.objectContaining({ Type: 'redirect' })],
+        }),
+      ]),
+    );
+    expect(b.app.url).toMatch(/^https:\/\//);
+  });
+
+  test('the sandbox is unchanged: plain HTTP on 80 from anywhere, no distribution, no secret', () => {
+    sandbox.template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    expect(sandbox.app.originSecret).toBeUndefined();
+    expect(sandbox.app.distribution).toBeUndefined();
+    sandbox.template.resourceCountIs('Custom::AWS', 0);
+    expect(listeners(sandbox).map((l) => l.Properties)).toEqual([
+      expect.objectContaining({ Port: 80, DefaultActions: [expect.objectContaining({ Type: 'forward' })] }),
+    ]);
+    expect(ingress(sandbox)).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 80 })]);
+    expect(sandbox.app.url).toMatch(/^http:\/\//);
+  });
+
+  test('production with a certificate: all six cdk-nag packs are clean', () => {
+    expectNagClean(productionWithCertificate.stack);
+  });
+
+  test.each<[string, (s: Stack) => ThreeTierWebAppProps, RegExp]>([
+    [
+      'cloudFront with a certificate',
+      (s) => ({
+        cloudFront: true,
+        certificate: acm.Certificate.fromCertificateArn(s, 'Cert', CERTIFICATE_ARN),
+      }),
+      /cloudFront: must not be true with certificate; received both/,
+    ],
+    [
+      'cloudFront with a hosted zone',
+      (s) => ({
+        cloudFront: true,
+        hostedZone: route53.HostedZone.fromHostedZoneAttributes(s, 'Zone', {
+          hostedZoneId: 'Z0000000000EXAMPLE',
+          zoneName: 'example.com',
+        }),
+      }),
+      /cloudFront: must not be true with hostedZone; received hostedZone 'example.com'/,
+    ],
+  ])('rejects %s', (_name, props, message) => {
+    const stack = new Stack(new App(), 'Bad');
+    expect(() => new ThreeTierWebApp(stack, 'WebApp', props(stack))).toThrow(message);
   });
 });

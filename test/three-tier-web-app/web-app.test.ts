@@ -16,6 +16,8 @@ import {
 } from '../../lib/three-tier-web-app/runtime/web-app';
 import * as webAppModule from '../../lib/three-tier-web-app/runtime/web-app';
 import { webAppSource } from '../../lib/three-tier-web-app/app-source';
+import { masterConnection, provision } from '../../lib/multi-az-database/runtime/application-user';
+import { APP_DATABASE_USER, APP_SCHEMA, VISITS_TABLE_DDL } from '../../lib/three-tier-web-app/schema';
 
 let postgres: ChildProcessWithoutNullStreams;
 let credentials: DatabaseCredentials;
@@ -47,6 +49,11 @@ async function serve(app: WebApp): Promise<string> {
 
 beforeAll(async () => {
   credentials = await startPostgres();
+  // The app never creates its table (the stack does, at deploy time): create it here for the tests that
+  // connect as the server's superuser, in public.
+  const db = new Client({ ...credentials, user: credentials.username, database: 'postgres' });
+  await db.connect();
+  await db.query(VISITS_TABLE_DDL).finally(() => db.end());
 }, 60000);
 
 afterAll(async () => {
@@ -126,6 +133,42 @@ describe('web app with a reachable database', () => {
     const post = await fetch(`${url}/`, { method: 'POST', body: 'x' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
+
+describe('as the least-privilege user the stack creates (runtime/application-user.ts)', () => {
+  test('the page writes and reads its rows in the app schema, with DML grants only', async () => {
+    const user = { username: APP_DATABASE_USER, password: 'webapp-test-password' };
+    await provision(
+      masterConnection({ ...credentials, dbname: 'postgres' }),
+      { username: APP_DATABASE_USER, schema: APP_SCHEMA, statements: [VISITS_TABLE_DDL] },
+      user,
+    );
+    const url = await serve(
+      createWebApp({
+        instanceId: 'i-0least',
+        loadCredentials: async () => ({ ...credentials, ...user }),
+        schema: APP_SCHEMA,
+      }),
+    );
+    expect((await fetch(`${url}/health/database`)).status).toBe(200);
+    await fetch(`${url}/`);
+    const html = await (await fetch(`${url}/`)).text();
+    expect(html).toContain('Visits stored in the database: <strong>2</strong>');
+    const db = new Client({ ...credentials, user: credentials.username, database: 'postgres' });
+    await db.connect();
+    try {
+      const rows = (await db.query(`SELECT instance_id FROM ${APP_SCHEMA}.visits`)).rows;
+      expect(rows).toEqual([{ instance_id: 'i-0least' }, { instance_id: 'i-0least' }]);
+    } finally {
+      await db.end();
+    }
+  });
+
+  test('a schema that is not a plain identifier is refused (it goes into the connection options)', () => {
+    expect(() =>
+      createWebApp({ instanceId: 'x', loadCredentials: async () => credentials, schema: 'a b' }),
+    ).toThrow(/must be a lowercase PostgreSQL identifier/);
   });
 });
 

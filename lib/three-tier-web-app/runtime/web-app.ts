@@ -37,6 +37,13 @@ export interface WebAppOptions {
   readonly ssl?: PoolConfig['ssl'];
   /** Database name when the secret has none. Default `postgres`. */
   readonly defaultDatabase?: string;
+  /**
+   * Schema of the app's table, put first on each connection's search path. The app never creates it:
+   * the stack creates the schema and the table at deploy time, and the app's user may only read and
+   * write rows. Set per connection rather than on the role, because the rotation clone of the user
+   * (alternating-users rotation) does not inherit role settings. Default: the server's search path.
+   */
+  readonly schema?: string;
   /** Gives up on a connection or a query after this long, so a health check answers before it times out. */
   readonly timeoutMs?: number;
   /** Liveness path: 200 while the process serves requests, without touching the database. Default `/health`. */
@@ -56,10 +63,6 @@ export interface WebApp {
 export const DEFAULT_HEALTH_PATH = '/health';
 export const DEFAULT_DATABASE_CHECK_PATH = '/health/database';
 
-const SCHEMA =
-  'CREATE TABLE IF NOT EXISTS visits (id BIGSERIAL PRIMARY KEY, instance_id TEXT NOT NULL, ' +
-  'client TEXT, visited_at TIMESTAMPTZ NOT NULL DEFAULT now())';
-
 interface VisitRow {
   id: string;
   instance_id: string;
@@ -73,7 +76,9 @@ export function createWebApp(options: WebAppOptions): WebApp {
   const healthPath = options.healthPath ?? DEFAULT_HEALTH_PATH;
   const databaseCheckPath = options.databaseCheckPath ?? DEFAULT_DATABASE_CHECK_PATH;
   let pool: Pool | undefined;
-  let schemaReady = false;
+  if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
+    throw new Error(`schema '${options.schema}' must be a lowercase PostgreSQL identifier`);
+  }
 
   async function getPool(): Promise<Pool> {
     if (pool) return pool;
@@ -85,6 +90,7 @@ export function createWebApp(options: WebAppOptions): WebApp {
       password: c.password,
       database: c.dbname ?? options.defaultDatabase ?? 'postgres',
       ssl: options.ssl,
+      options: options.schema ? `-c search_path=${options.schema}` : undefined,
       max: 5,
       connectionTimeoutMillis: timeoutMs,
       query_timeout: timeoutMs,
@@ -99,16 +105,11 @@ export function createWebApp(options: WebAppOptions): WebApp {
   async function query<T extends object>(text: string, values: unknown[] = []): Promise<T[]> {
     const p = await getPool();
     try {
-      if (!schemaReady) {
-        await p.query(SCHEMA);
-        schemaReady = true;
-      }
       return (await p.query(text, values)).rows as T[];
     } catch (e) {
       // Drop the pool: the next request reads the secret again and reconnects, which also picks up a
       // rotated password or the new primary after a Multi-AZ failover (same DNS name, new address).
       pool = undefined;
-      schemaReady = false;
       p.end().catch(() => undefined);
       throw e;
     }
@@ -285,6 +286,7 @@ function main(): void {
     loadCredentials: secretsManagerCredentials(env.DB_SECRET_ARN ?? '', env.AWS_REGION ?? ''),
     // RDS for PostgreSQL requires TLS (rds.force_ssl); verify the server against the RDS CA bundle.
     ssl: caFile ? { ca: fs.readFileSync(caFile, 'utf8'), rejectUnauthorized: true } : undefined,
+    schema: env.DB_SCHEMA || undefined,
     healthPath: env.HEALTH_PATH || undefined,
     databaseCheckPath: env.DATABASE_CHECK_PATH || undefined,
   });
