@@ -38,6 +38,15 @@ export interface WebAclOptions {
   readonly removalPolicy: RemovalPolicy;
   /** Headers whose values the WAF logs replace with REDACTED. */
   readonly redactedHeaders?: readonly string[];
+  /**
+   * Count the rate per address in this header instead of the connecting address: behind a proxy (a
+   * CloudFront distribution in front of a load balancer) every request comes from the proxy's few
+   * addresses, and a per-IP limit would throttle all viewers behind one edge server together. The first
+   * address of `X-Forwarded-For` is set by the client, so a determined client can spread its requests
+   * over made-up addresses; a CLOUDFRONT-scope web ACL (us-east-1) sees the real viewer address.
+   * @default - the connecting address
+   */
+  readonly rateLimitForwardedIpHeader?: string;
 }
 
 /** What {@link createWebAcl} built. */
@@ -118,7 +127,19 @@ export function createWebAcl(scope: Construct, options: WebAclOptions): WebAclRe
       {
         name: rateRuleName,
         priority: options.managedRuleGroups.length,
-        statement: { rateBasedStatement: { limit: options.rateLimitPerIp, aggregateKeyType: 'IP' } },
+        statement: {
+          rateBasedStatement: options.rateLimitForwardedIpHeader
+            ? {
+                limit: options.rateLimitPerIp,
+                aggregateKeyType: 'FORWARDED_IP',
+                // A request without the header is counted (MATCH), not let through.
+                forwardedIpConfig: {
+                  headerName: options.rateLimitForwardedIpHeader,
+                  fallbackBehavior: 'MATCH',
+                },
+              }
+            : { limit: options.rateLimitPerIp, aggregateKeyType: 'IP' },
+        },
         // 429 Too Many Requests, not WAF's default 403: a client can tell a rate limit from a refusal, and a
         // CloudFront distribution that maps origin 403s to an error page (a static site's 404 page, or a
         // single-page app's index.html with 200) does not disguise it.

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { acknowledge } from '../core/acknowledge';
 import { bundledNodejsCode } from '../core/bundled-code';
 import {
@@ -126,6 +126,8 @@ export class DatabaseApplicationUser extends Construct {
     // --- the user's secret, rotated with alternating users ---------------------------------------
     const secret = new rds.DatabaseSecret(this, 'Secret', {
       username: props.username,
+      // A new username is a new secret: the old one kept the old user's name and password.
+      replaceOnPasswordCriteriaChanges: true,
       // masterarn in the secret: the multi-user rotation function logs in with the master secret.
       masterSecret,
       encryptionKey: secretKey,
@@ -264,7 +266,8 @@ export class DatabaseApplicationUser extends Construct {
       vpc,
       vpcSubnets: functionSubnets,
       securityGroups: [securityGroup],
-      timeout: Duration.minutes(2),
+      // Room for the master login to wait out a rotation of the master secret (runtime/application-user.ts).
+      timeout: Duration.minutes(3),
       memorySize: 256,
       logGroup,
       // The Lambda Node.js runtimes from 20 on no longer trust the RDS certificate authorities by
@@ -292,7 +295,12 @@ export class DatabaseApplicationUser extends Construct {
     this.resource = new CustomResource(this, 'Resource', {
       resourceType: APPLICATION_USER_RESOURCE_TYPE,
       serviceToken: this.function.functionArn,
+      // CloudFormation waits at most this long for an answer (default: an hour); the handler answers before
+      // the function's own timeout even when its work does not finish.
+      serviceTimeout: Duration.minutes(5),
       properties: {
+        // A replaced database instance changes this, so the user is created again in the new instance.
+        DatabaseInstance: database.instance.instanceIdentifier,
         MasterSecretArn: masterSecret.secretArn,
         UserSecretArn: this.secret.secretArn,
         Username: props.username,
@@ -303,7 +311,18 @@ export class DatabaseApplicationUser extends Construct {
     });
     // The database, the rules that open it (and the endpoint) to the function, and the user's secret
     // (attached, so it carries the host) must all exist before the first run.
-    this.resource.node.addDependency(database.instance, securityGroup, this.secret, this.function);
+    this.resource.node.addDependency(
+      // The instance resource, not its construct: that holds the master secret's rotation schedule, whose
+      // first rotation may run at the same time anyway (the handler waits it out, runtime/application-user.ts).
+      database.instance.node.defaultChild as IDependable,
+      securityGroup,
+      // The attachment itself, not its construct: the rotation schedule below it must come after the user.
+      this.secret.node.defaultChild as IDependable,
+      this.function,
+    );
+    // The schedule starts the first rotation as it is created, and the alternating-users rotation logs in
+    // as the user first: it must exist by then.
+    rotation.node.addDependency(this.resource);
     for (const sg of database.connections.securityGroups) this.resource.node.addDependency(sg);
     if (props.secretsManagerEndpoint) this.resource.node.addDependency(props.secretsManagerEndpoint);
   }

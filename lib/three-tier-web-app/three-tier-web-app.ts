@@ -617,7 +617,7 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
     });
 
     if (props.webAclEnabled ?? true) {
-      this.webAcl = this.createWebAcl(removalPolicy);
+      this.webAcl = this.createWebAcl(removalPolicy, props.cloudFront ?? false);
     }
 
     // ---- DNS.
@@ -851,7 +851,7 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
     );
   }
 
-  private createWebAcl(removalPolicy: RemovalPolicy): wafv2.CfnWebACL {
+  private createWebAcl(removalPolicy: RemovalPolicy, behindCloudFront: boolean): wafv2.CfnWebACL {
     // A key of its own for the WAF logs, as before the builder existed (its logical ID stays put).
     const key = new EncryptionKey(this, 'WebAclLogKey', {
       description: `Encrypts the WAF logs of ${this.node.path}`,
@@ -867,6 +867,9 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       ],
       rateLimitPerIp: 2000,
       rateRuleName: 'RateLimitPerIp',
+      // Behind CloudFront the load balancer sees only CloudFront's addresses; CloudFront appends the
+      // viewer's address to X-Forwarded-For. (The IP reputation group still sees CloudFront's: README.)
+      rateLimitForwardedIpHeader: behindCloudFront ? 'X-Forwarded-For' : undefined,
       associateWith: this.loadBalancer.loadBalancerArn,
       logKey: key.key,
       logRetention: logs.RetentionDays.ONE_YEAR,

@@ -51,7 +51,27 @@ describe('DatabaseApplicationUser', () => {
       Schema: 'shop',
       Statements: ['CREATE TABLE IF NOT EXISTS orders (id BIGSERIAL PRIMARY KEY)'],
       DropOnDelete: 'false',
+      // A replaced instance changes this, so the user is created again in the new database.
+      DatabaseInstance: { Ref: stack.getLogicalId(database.instance.node.defaultChild as CfnElement) },
+      // CloudFormation waits 5 minutes for an answer, not the default hour.
+      ServiceTimeout: '300',
     });
+  });
+
+  test("the user's rotation starts only after the user exists (its first rotation logs in as the user)", () => {
+    const [resourceId, resource] = Object.entries(template.findResources(APPLICATION_USER_RESOURCE_TYPE))[0];
+    const schedules = Object.entries(template.findResources('AWS::SecretsManager::RotationSchedule')).filter(
+      ([, r]) => JSON.stringify(r.Properties).includes(stack.resolve(user.secret.secretArn).Ref ?? '@'),
+    );
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0][1].DependsOn).toContain(resourceId);
+    // ... and the user does not wait for any rotation schedule (that was a cycle of waits).
+    const dependsOn = (resource.DependsOn as string[]) ?? [];
+    expect(
+      dependsOn.filter(
+        (d) => template.toJSON().Resources[d].Type === 'AWS::SecretsManager::RotationSchedule',
+      ),
+    ).toEqual([]);
   });
 
   test('it runs after the database and the rules that let the function reach it', () => {

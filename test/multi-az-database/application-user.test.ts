@@ -7,7 +7,9 @@ import { Client, ClientConfig } from 'pg';
 import {
   ApplicationUserEvent,
   ApplicationUserResponse,
+  ANSWER_MARGIN_MS,
   createHandler,
+  MASTER_LOGIN_TRIES,
   deprovision,
   masterConnection,
   provision,
@@ -330,6 +332,70 @@ describe('the handler (CloudFormation events)', () => {
     });
     await handler(event('Delete', { MasterSecretArn: 'missing' }, 'shop'));
     expect(responses[1]).toMatchObject({ Status: 'SUCCESS' });
+  });
+
+  test('a master secret mid-rotation: the pending password is tried when the current one is refused', async () => {
+    const mid = createHandler({
+      readSecret: async (arn, stage) =>
+        arn === 'master'
+          ? stage === 'AWSPENDING'
+            ? master
+            : { ...master, password: 'the-password-before-rotation' }
+          : secrets[arn],
+      respond: async (_url, r) => void responses.push(r),
+      sleep: async () => undefined,
+    });
+    await mid(event('Create'));
+    expect(responses[0]).toMatchObject({ Status: 'SUCCESS' });
+    await deprovision(connection, { username: 'shop', schema: 'shop' });
+  });
+
+  test(`a wrong master password everywhere fails after ${MASTER_LOGIN_TRIES} tries, re-reading the secret each time`, async () => {
+    let reads = 0;
+    const wrong = createHandler({
+      readSecret: async (arn, stage) => {
+        if (arn !== 'master') return secrets[arn];
+        reads++;
+        return stage ? undefined : { ...master, password: 'wrong' };
+      },
+      respond: async (_url, r) => void responses.push(r),
+      sleep: async () => undefined,
+    });
+    await wrong(event('Create'));
+    expect(responses[0]).toMatchObject({
+      Status: 'FAILED',
+      Reason: expect.stringMatching(/password authentication failed/),
+    });
+    expect(reads).toBe(2 * MASTER_LOGIN_TRIES);
+  });
+
+  test('answers FAILED before the Lambda timeout when the work hangs (CloudFormation never waits)', async () => {
+    const hung = createHandler({
+      readSecret: () => new Promise(() => undefined),
+      respond: async (_url, r) => void responses.push(r),
+    });
+    await hung(event('Create'), { getRemainingTimeInMillis: () => ANSWER_MARGIN_MS + 50 });
+    expect(responses[0]).toMatchObject({ Status: 'FAILED', Reason: 'gave up before the Lambda timeout' });
+  });
+
+  test('a new username is a new physical id, so CloudFormation deletes the old user', async () => {
+    secrets['shop2-user'] = { username: 'shop2', password: 'shop2-1' };
+    await handler(event('Create'));
+    await handler(
+      event('Update', { Username: 'shop2', UserSecretArn: 'shop2-user', Schema: 'shop2' }, 'shop'),
+    );
+    expect(responses.map((r) => [r.Status, r.PhysicalResourceId])).toEqual([
+      ['SUCCESS', 'shop'],
+      ['SUCCESS', 'shop2'],
+    ]);
+    await handler(event('Delete', {}, 'shop'));
+    const roles = await as(
+      superuser,
+      async (c) =>
+        (await c.query("SELECT rolname FROM pg_roles WHERE rolname IN ('shop', 'shop2') ORDER BY 1")).rows,
+    );
+    expect(roles).toEqual([{ rolname: 'shop2' }]);
+    await deprovision(connection, { username: 'shop2', schema: 'shop2' });
   });
 
   test('deprovision also drops the rotation clone, and a second run finds nothing to do', async () => {

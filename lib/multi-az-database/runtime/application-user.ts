@@ -228,43 +228,107 @@ async function roleExists(client: Client, name: string): Promise<boolean> {
 
 /** What the handler depends on outside the database; tests replace them. */
 export interface HandlerDependencies {
-  readonly readSecret: (arn: string) => Promise<SecretCredentials>;
+  /** Reads a secret's JSON; `stage` AWSPENDING reads a rotation's new password (undefined when none). */
+  readonly readSecret: (arn: string, stage?: 'AWSPENDING') => Promise<SecretCredentials | undefined>;
+  /** Waits between tries (tests pass a no-op). */
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly respond: (url: string, response: ApplicationUserResponse) => Promise<void>;
   /** TLS for the master connection; undefined means plain TCP (local tests only). */
   readonly ssl?: ClientConfig['ssl'];
 }
 
+/** PostgreSQL's "password authentication failed". */
+const WRONG_PASSWORD = '28P01';
+
+/** How many times the master login is tried while a rotation of the master secret may be running. */
+export const MASTER_LOGIN_TRIES = 6;
+
+/**
+ * Runs `work` with the master credentials. The master secret's rotation schedule starts a rotation as it
+ * is created, asynchronously: between its setSecret and finishSecret steps the database already has the
+ * new password while AWSCURRENT still holds the old one. On a wrong password this tries the pending
+ * version, then re-reads the current one, with a pause, like AWS's own rotation functions do.
+ */
+async function asMaster<T>(
+  deps: HandlerDependencies,
+  arn: string,
+  work: (connection: ClientConfig) => Promise<T>,
+): Promise<T> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let attempt = 1; ; attempt++) {
+    const versions = [await deps.readSecret(arn), await deps.readSecret(arn, 'AWSPENDING')];
+    let lastError: unknown;
+    for (const master of versions) {
+      if (!master) continue;
+      try {
+        return await work(masterConnection(master, deps.ssl));
+      } catch (e) {
+        if ((e as { code?: string }).code !== WRONG_PASSWORD) throw e;
+        lastError = e;
+      }
+    }
+    if (attempt >= MASTER_LOGIN_TRIES) throw lastError;
+    await sleep(5000 * attempt);
+  }
+}
+
+/** How long before the Lambda timeout the handler gives up and answers, so CloudFormation never waits. */
+export const ANSWER_MARGIN_MS = 15000;
+
+/** The Lambda context, as far as the handler reads it. */
+export interface HandlerContext {
+  getRemainingTimeInMillis(): number;
+}
+
 /** The Lambda handler: does the work, then always answers CloudFormation (SUCCESS or FAILED). */
-export function createHandler(deps: HandlerDependencies): (event: ApplicationUserEvent) => Promise<void> {
-  return async (event) => {
+export function createHandler(
+  deps: HandlerDependencies,
+): (event: ApplicationUserEvent, context?: HandlerContext) => Promise<void> {
+  return async (event, context) => {
     const p = event.ResourceProperties;
-    let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
-    let reason: string | undefined;
-    // The role's name: renaming the user replaces the resource (CloudFormation then deletes the old one).
-    const physicalId = event.RequestType === 'Create' ? p.Username : (event.PhysicalResourceId ?? p.Username);
-    try {
-      const master = await deps.readSecret(p.MasterSecretArn);
-      const connection = masterConnection(master, deps.ssl);
+    // The role's name is the physical id: a new username returns a new id, so CloudFormation then sends a
+    // Delete for the old one (which drops it where DropOnDelete says so).
+    const physicalId = event.RequestType === 'Delete' ? (event.PhysicalResourceId ?? p.Username) : p.Username;
+    const work = async (): Promise<void> => {
       if (event.RequestType === 'Delete') {
         if (p.DropOnDelete === 'true' && IDENTIFIER.test(physicalId)) {
-          await deprovision(connection, { username: physicalId, schema: p.Schema });
+          await asMaster(deps, p.MasterSecretArn, (c) =>
+            deprovision(c, { username: physicalId, schema: p.Schema }),
+          );
         }
-      } else {
-        const user = await deps.readSecret(p.UserSecretArn);
-        await provision(
-          connection,
-          { username: p.Username, schema: p.Schema, statements: p.Statements },
-          user,
-        );
+        return;
       }
+      const user = await deps.readSecret(p.UserSecretArn);
+      if (!user) throw new Error(`the secret ${p.UserSecretArn} has no current value`);
+      await asMaster(deps, p.MasterSecretArn, (c) =>
+        provision(c, { username: p.Username, schema: p.Schema, statements: p.Statements }, user),
+      );
+    };
+    // Answer before the function times out: a function that dies without answering leaves CloudFormation
+    // waiting until the resource's ServiceTimeout.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = context
+      ? new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('gave up before the Lambda timeout')),
+            Math.max(0, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS),
+          );
+        })
+      : undefined;
+    let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
+    let reason: string | undefined;
+    try {
+      await (deadline ? Promise.race([work(), deadline]) : work());
     } catch (e) {
       const message = (e as Error).message;
-      console.error(`${event.RequestType} of ${p.Username} failed: ${message}`);
+      console.error(`${event.RequestType} of ${physicalId} failed: ${message}`);
       // A failed Delete is logged, not reported: the stack must be able to go away.
       if (event.RequestType !== 'Delete') {
         status = 'FAILED';
         reason = message.slice(0, 1000);
       }
+    } finally {
+      if (timer) clearTimeout(timer);
     }
     await deps.respond(event.ResponseURL, {
       Status: status,
@@ -279,9 +343,17 @@ export function createHandler(deps: HandlerDependencies): (event: ApplicationUse
 }
 
 /** Reads a secret's JSON with the SDK of the Lambda runtime (through the VPC's Secrets Manager endpoint). */
-async function readSecret(arn: string): Promise<SecretCredentials> {
-  const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
-  return JSON.parse(out.SecretString ?? '{}') as SecretCredentials;
+async function readSecret(arn: string, stage?: 'AWSPENDING'): Promise<SecretCredentials | undefined> {
+  try {
+    const out = await new SecretsManagerClient({}).send(
+      new GetSecretValueCommand({ SecretId: arn, VersionStage: stage }),
+    );
+    return JSON.parse(out.SecretString ?? '{}') as SecretCredentials;
+  } catch (e) {
+    // No rotation in progress: no AWSPENDING version.
+    if (stage && (e as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+    throw e;
+  }
 }
 
 /** PUTs the response to CloudFormation's pre-signed S3 URL. */
@@ -297,6 +369,8 @@ function respond(url: string, response: ApplicationUserResponse): Promise<void> 
       },
     );
     req.on('error', reject);
+    // A PUT that hangs would keep the function running past its deadline without an answer.
+    req.setTimeout(10000, () => req.destroy(new Error('timed out answering CloudFormation')));
     req.end(body);
   });
 }
