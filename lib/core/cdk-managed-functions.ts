@@ -142,6 +142,40 @@ export function acknowledgeCdkManagedFunctions(stack: Stack): void {
 }
 
 /**
+ * The findings every function aws-cdk-lib writes for one deployment step shares (a BucketDeployment, an
+ * AwsCustomResource): outside a VPC, no dead-letter queue, no reserved concurrency, no tracing, the AWS
+ * managed basic execution policy on its role. `runsOnly` says what it does, `calls` which APIs it calls.
+ */
+export function acknowledgeDeploymentStepFunction(
+  fn: lambda.Function,
+  runsOnly: string,
+  calls: string,
+): void {
+  const cfn = fn.node.defaultChild as CfnResource;
+  acknowledgeOutsideVpc(cfn, `${runsOnly}; it calls ${calls} and the CDK offers no VPC for it.`);
+  acknowledgeNoFunctionDlq(
+    cfn,
+    `${runsOnly}; CloudFormation invokes it synchronously and fails the deployment on its error, so there is ` +
+      'no lost asynchronous event to keep.',
+  );
+  acknowledgeNoReservedConcurrency(
+    cfn,
+    `${runsOnly}; it runs once per deployment, never concurrently with itself.`,
+  );
+  acknowledge(cfn, {
+    id: 'Serverless-LambdaTracing',
+    reason: `${runsOnly}; one run per deployment, whose outcome CloudFormation reports and the function logs.`,
+  });
+  const role = fn.role?.node.defaultChild;
+  if (role) {
+    acknowledge(role, {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: `${runsOnly}; aws-cdk-lib gives its role the AWS managed policy for writing its own logs.`,
+    });
+  }
+}
+
+/**
  * Acknowledges the findings on the function and role aws-cdk-lib writes for a `BucketDeployment` (the
  * singleton `Custom::CDKBucketDeployment...` function that copies an asset into a bucket at deploy time).
  *
@@ -160,19 +194,7 @@ export function acknowledgeBucketDeployment(deployment: s3deploy.BucketDeploymen
   const deploymentOnly =
     'The function aws-cdk-lib writes for BucketDeployment runs only while CloudFormation deploys the stack, copying ' +
     'the site from the CDK asset bucket into the origin bucket';
-  acknowledgeOutsideVpc(
-    cfn,
-    `${deploymentOnly}; it calls only S3 and CloudFront APIs and the CDK offers no VPC for it.`,
-  );
-  acknowledgeNoFunctionDlq(
-    cfn,
-    `${deploymentOnly}; CloudFormation invokes it synchronously and fails the deployment on its error, so there is ` +
-      'no lost asynchronous event to keep.',
-  );
-  acknowledgeNoReservedConcurrency(
-    cfn,
-    `${deploymentOnly}; it runs once per deployment, never concurrently with itself.`,
-  );
+  acknowledgeDeploymentStepFunction(fn, deploymentOnly, 'only S3 and CloudFront APIs');
   acknowledge(
     cfn,
     {
@@ -183,18 +205,7 @@ export function acknowledgeBucketDeployment(deployment: s3deploy.BucketDeploymen
       id: 'Serverless-LambdaLatestVersion',
       reason: `${deploymentOnly}; its Python runtime is chosen by the aws-cdk-lib release, which upgrades it.`,
     },
-    {
-      id: 'Serverless-LambdaTracing',
-      reason: `${deploymentOnly}; one run per deployment, whose outcome CloudFormation reports and the function logs.`,
-    },
   );
-  const role = fn.role?.node.defaultChild;
-  if (role) {
-    acknowledge(role, {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: `${deploymentOnly}; aws-cdk-lib gives its role the AWS managed policy for writing its own logs.`,
-    });
-  }
   const policy = fn.role?.node.tryFindChild('DefaultPolicy')?.node.defaultChild as iam.CfnPolicy | undefined;
   if (!policy) return;
   acknowledgeInlinePolicy(

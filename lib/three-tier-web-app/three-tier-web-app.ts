@@ -20,13 +20,8 @@ import { acknowledge, guardRule } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
 import { allowAlbAccessLogs, allowAutoScalingNotifications } from '../core/service-grants';
-import {
-  acknowledgeInlinePolicy,
-  acknowledgeLogGroupWithoutCmk,
-  acknowledgeNoFunctionDlq,
-  acknowledgeNoReservedConcurrency,
-  acknowledgeOutsideVpc,
-} from '../core/function-acknowledgments';
+import { acknowledgeDeploymentStepFunction } from '../core/cdk-managed-functions';
+import { acknowledgeInlinePolicy, acknowledgeLogGroupWithoutCmk } from '../core/function-acknowledgments';
 import { createWebAcl, WebAclScope } from '../core/web-acl';
 import {
   PropValidationError,
@@ -739,27 +734,7 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       "the ID of CloudFront's origin-facing prefix list (DescribeManagedPrefixLists)";
     const fn = stack.node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287') as lambda.Function | undefined;
     if (!fn) throw new Error(`${this.node.path}: the CDK's AwsCustomResource function was not found`);
-    const cfn = fn.node.defaultChild as lambda.CfnFunction;
-    acknowledgeOutsideVpc(
-      cfn,
-      `${lookupOnly}; it calls one read-only EC2 API and the CDK offers no VPC for it.`,
-    );
-    acknowledgeNoFunctionDlq(
-      cfn,
-      `${lookupOnly}; CloudFormation invokes it and fails the deployment on its error, so no event is lost.`,
-    );
-    acknowledgeNoReservedConcurrency(cfn, `${lookupOnly}; it runs once per deployment.`);
-    acknowledge(cfn, {
-      id: 'Serverless-LambdaTracing',
-      reason: `${lookupOnly}; one run per deployment, whose outcome CloudFormation reports and the function logs.`,
-    });
-    const role = fn.role?.node.defaultChild;
-    if (role) {
-      acknowledge(role, {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: `${lookupOnly}; aws-cdk-lib gives its role the AWS managed policy for writing its own logs.`,
-      });
-    }
+    acknowledgeDeploymentStepFunction(fn, lookupOnly, 'one read-only EC2 API');
     const policy = lookup.node.tryFindChild('CustomResourcePolicy')?.node.defaultChild;
     if (policy) {
       acknowledgeInlinePolicy(
