@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, Duration, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -35,6 +35,7 @@ import {
   validateWholeDuration,
 } from '../core/errors';
 import { bundledNodejsCode, validateHandlerEntry } from '../core/bundled-code';
+import { stackCreationId } from '../core/physical-names';
 import { runtimeEntry } from '../core/runtime-entry';
 
 const CONSTRUCT = 'CognitoProtectedApi';
@@ -622,13 +623,9 @@ export class CognitoProtectedApi extends Construct {
    * CloudFormation draws anew each time it creates the stack, and which stays put across updates.
    */
   private createBackupPlan(removalPolicy: RemovalPolicy): backup.BackupPlan {
-    const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
     const vault = new backup.BackupVault(this, 'BackupVault', {
       // Vault names: 2-50 letters, digits, hyphens and underscores; 40 + '-' + 8 hex digits.
-      backupVaultName: Fn.join('-', [
-        Names.uniqueResourceName(this, { maxLength: 40 }),
-        Fn.select(0, Fn.split('-', stackUuid)),
-      ]),
+      backupVaultName: Fn.join('-', [Names.uniqueResourceName(this, { maxLength: 40 }), stackCreationId()]),
       // A key of its own: with the table's key, losing or disabling that one key would take the table and
       // its recovery points together.
       encryptionKey: new EncryptionKey(this, 'BackupKey', {

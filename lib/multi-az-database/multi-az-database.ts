@@ -11,7 +11,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
-import { dailyAndWeeklyBackups, retainableBackupVault, stackCreationId } from '../core/backup-plan';
+import { dailyAndWeeklyBackups, retainableBackupVault } from '../core/backup-plan';
+import { stackCreationId } from '../core/physical-names';
 import { EncryptionKey } from '../core/encryption-key';
 import { allowCloudWatchLogs } from '../core/service-grants';
 import {

@@ -38,6 +38,7 @@ import {
   validateRetainOrDestroy,
   validateWholeDuration,
 } from '../core/errors';
+import { stackCreationId } from '../core/physical-names';
 import { AccessLogBucket, SecureBucket } from '../core/secure-bucket';
 import { allowCloudWatchLogs, allowLogDelivery } from '../core/service-grants';
 import { createWebAcl, WebAclScope } from '../core/web-acl';
@@ -420,8 +421,7 @@ export class StaticSite extends Construct {
     // Names are fixed at creation and unique per account and Region: the path part plus the first block of
     // the stack's UUID, so a second stack of the same construct path, or a replacement, never collides
     // (at most 40 + 1 + 8 + 4 characters; the limit is 60).
-    const stackUuid = Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
-    const name = `${Names.uniqueResourceName(this, { maxLength: 40, separator: '-' })}-${stackUuid}`;
+    const name = `${Names.uniqueResourceName(this, { maxLength: 40, separator: '-' })}-${stackCreationId()}`;
     const source = new logs.CfnDeliverySource(this, 'AccessLogSource', {
       name: `${name}-src`,
       logType: 'ACCESS_LOGS',
