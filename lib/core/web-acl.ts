@@ -3,6 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { CLOUDFRONT_REGION } from './cloudfront';
 import { PropValidationError, validateInteger } from './errors';
 import { allowCloudWatchLogs } from './service-grants';
 
@@ -60,7 +61,7 @@ export const RATE_LIMIT_MIN = 10;
 export const RATE_LIMIT_MAX = 2_000_000_000;
 
 /** The only Region where WAF creates web ACLs for CloudFront (CloudFront is a global service homed there). */
-export const CLOUDFRONT_WEB_ACL_REGION = 'us-east-1';
+export const CLOUDFRONT_WEB_ACL_REGION = CLOUDFRONT_REGION;
 
 /** WAF delivers logs only to CloudWatch Logs groups whose name starts with this. */
 export const WAF_LOG_GROUP_PREFIX = 'aws-waf-logs-';

@@ -25,6 +25,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledge, guardRule } from '../core/acknowledge';
 import { acknowledgeBucketDeployment } from '../core/cdk-managed-functions';
+import { acknowledgeDefaultCertificate, CLOUDFRONT_REGION } from '../core/cloudfront';
 import { acknowledgeLogGroupWithoutCmk } from '../core/function-acknowledgments';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
@@ -47,11 +48,8 @@ import { viewerRequestFunctionCode } from './viewer-request-code';
 
 const NAME = 'StaticSite';
 
-/**
- * The only Region CloudFront's control plane lives in: its metrics, CLOUDFRONT-scope web ACLs, the
- * delivery sources of its standard logs and the ACM certificates it serves are all created there.
- */
-export const CLOUDFRONT_REGION = 'us-east-1';
+// The Region the stack must be in; exported here too, where the demo stack and users look for it.
+export { CLOUDFRONT_REGION };
 
 /** The longest TTL CloudFront accepts for a cache policy, and the notes' "max 1 year" (001 L1296). */
 export const MAX_TTL = Duration.days(365);
@@ -528,13 +526,7 @@ export class StaticSite extends Construct {
         "Without a domain of its own the site is served as *.cloudfront.net with CloudFront's certificate, which " +
         'allows TLSv1 for old clients and cannot be changed; give the construct domainName and certificate (us-east-1) ' +
         'and viewers get TLSv1.2_2021 with SNI.';
-      acknowledge(
-        distribution,
-        { id: 'AwsSolutions-CFR4', reason: defaultCertificate },
-        { id: guardRule('cloudfront_custom_ssl_certificate_check'), reason: defaultCertificate },
-        { id: guardRule('cloudfront_security_policy_check'), reason: defaultCertificate },
-        { id: guardRule('cloudfront_sni_enabled_check'), reason: defaultCertificate },
-      );
+      acknowledgeDefaultCertificate(distribution, defaultCertificate);
     }
     if (!hasWebAcl) {
       const noWaf =

@@ -21,6 +21,7 @@ import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
 import { allowAlbAccessLogs, allowAutoScalingNotifications } from '../core/service-grants';
 import { acknowledgeDeploymentStepFunction } from '../core/cdk-managed-functions';
+import { acknowledgeDefaultCertificate } from '../core/cloudfront';
 import { acknowledgeInlinePolicy, acknowledgeLogGroupWithoutCmk } from '../core/function-acknowledgments';
 import { createWebAcl, WebAclScope } from '../core/web-acl';
 import {
@@ -790,10 +791,10 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       },
       { id: 'AwsSolutions-CFR3', reason: logs_ },
       { id: guardRule('cloudfront_access_logs_enabled_check'), reason: logs_ },
-      { id: 'AwsSolutions-CFR4', reason: defaultCertificate },
-      { id: guardRule('cloudfront_custom_ssl_certificate_check'), reason: defaultCertificate },
-      { id: guardRule('cloudfront_security_policy_check'), reason: defaultCertificate },
-      { id: guardRule('cloudfront_sni_enabled_check'), reason: defaultCertificate },
+    );
+    acknowledgeDefaultCertificate(cfn, defaultCertificate);
+    acknowledge(
+      cfn,
       { id: 'AwsSolutions-CFR5', reason: httpOrigin },
       { id: guardRule('cloudfront_traffic_to_origin_encrypted_check'), reason: httpOrigin },
       {
