@@ -4,7 +4,7 @@ import * as path from 'path';
 /**
  * The file esbuild bundles (see bundled-code.ts) for the Lambda handler `<patternDir>/runtime/<name>`.
  *
- * From the TypeScript sources (this repository's `cdk synth`, tsx, ts-jest) that is `runtime/<name>.ts`.
+ * From the TypeScript sources (this repository's `cdk synth`, tsx, jest with swc) that is `runtime/<name>.ts`.
  * The published package ships only the compiled JavaScript (`dist/lib/<pattern>/runtime/<name>.js`, see
  * `files` in package.json), so there the `.js` beside the compiled construct is bundled. Either way esbuild
  * bundles the same handler code; an app that installs the package needs `esbuild` for that.
