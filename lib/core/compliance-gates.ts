@@ -167,10 +167,14 @@ interface GuardRuleFile {
  *
  * Each run also sees only the resources its rules can look at. cfn-guard's time per rule grows with
  * the template's resource count, and a rule reads only resources of the types it names: it selects
- * by a literal type, and where it follows a reference (`Resources[ keys == %ref ]`) it checks the
- * target against a literal type too. So the applicable rules are split into two groups (greedily, to
- * keep each group's set of types small), and each group runs on a copy of the template holding only
- * the resources of its types, with every other section intact. Findings name the original template
+ * by a literal type, and where it follows a reference (`Resources[ keys == %ref ]`) it either checks
+ * the target against a literal type too or (`query_for_resource`) only that the target exists. So the
+ * applicable rules are split into two groups (greedily, to keep each group's set of types small), and
+ * each group runs on a copy of the template holding the resources of its types and every resource
+ * those refer to (`Ref`, `Fn::GetAtt`), with every other section intact. (Until 2026-12-06 the copy
+ * left out the referred-to resources: a Lambda permission whose SourceArn named a rule of the template
+ * made cfn-guard report a broken reference that `CfnGuardValidator` could not parse; a test now builds
+ * exactly that.) Findings name the original template
  * and the same logical ids. On the ten demo templates this gave exactly the findings of the full
  * templates in 60% of the time (measured 2026-11-25); a test compares both on a fixture.
  *
@@ -238,15 +242,39 @@ export class ControlTowerGuard implements IPolicyValidationPlugin {
       .map((r) => ({ file: r.file, types: [...r.types].filter((t) => count.has(t)) }))
       .filter((r) => r.types.length > 0);
     return groupRules(applicable, count, GUARD_GROUPS).map((group, g) => {
+      const kept = new Set(resources.filter(([, r]) => group.types.has(r.Type)).map(([id]) => id));
+      // Rules that accept a local reference (`query_for_resource`: a Lambda permission's SourceArn given
+      // as a GetAtt of the rule that invokes it) only check that the referenced resource exists, whatever
+      // its type: each resource the kept ones refer to stays in the copy too.
+      for (const id of [...kept]) {
+        for (const target of referencedIds(parsed.Resources?.[id])) {
+          if (parsed.Resources?.[target]) kept.add(target);
+        }
+      }
       const reduced = {
         ...parsed,
-        Resources: Object.fromEntries(resources.filter(([, r]) => group.types.has(r.Type))),
+        Resources: Object.fromEntries(resources.filter(([id]) => kept.has(id))),
       };
       const data = `${scratchPrefix}-${g}.template.json`;
       fs.writeFileSync(data, JSON.stringify(reduced));
       return { template, data, rules: group.rules };
     });
   }
+}
+
+/** The logical ids a resource refers to with `Ref` or `Fn::GetAtt`, anywhere in its definition. */
+function referencedIds(value: unknown, found: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const v of value) referencedIds(v, found);
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'Ref' && typeof v === 'string') found.add(v);
+      else if (k === 'Fn::GetAtt' && Array.isArray(v) && typeof v[0] === 'string') found.add(v[0]);
+      else if (k === 'Fn::GetAtt' && typeof v === 'string') found.add(v.split('.')[0]);
+      else referencedIds(v, found);
+    }
+  }
+  return found;
 }
 
 /** How many cfn-guard runs a template's rules are split into (each run costs about 0.15 s to start). */

@@ -1,10 +1,17 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, PolicyViolation, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, PolicyViolation, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { ControlTowerGuard, registerComplianceGates } from '../../lib/core/compliance-gates';
+import {
+  CONTROL_TOWER_RULES_DIR,
+  ControlTowerGuard,
+  registerComplianceGates,
+} from '../../lib/core/compliance-gates';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { acknowledge, guardRule } from '../../lib/core/acknowledge';
 import { AlarmTopic, notify } from '../../lib/core/alarms';
@@ -134,6 +141,34 @@ describe('gateFindings (nag + Control Tower guard rules + built-in CloudFormatio
     // The pruning keeps only rules about types in the template: a queue-only template gets SQS rules.
     const sqsOnly = new ControlTowerGuard().rulesFor(new Set(['AWS::SQS::Queue']));
     expect(sqsOnly.map((f) => path.basename(f))).toEqual(['ct-sqs-pr-1.guard', 'ct-sqs-pr-2.guard']);
+  });
+
+  test('the reduced copies keep what a kept resource refers to (a local reference the rule only looks up)', () => {
+    // ct-lambda-pr-2 accepts a Lambda permission's SourceArn given as a GetAtt of a resource of the template,
+    // whatever its type. Without the EventBridge rule in the copy, cfn-guard reported a broken reference and
+    // CfnGuardValidator threw while reading it ("Cannot read properties of undefined (reading 'to')").
+    const app = new App({
+      outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'refs-')),
+      context: cdkJsonContext(),
+    });
+    const stack = new Stack(app, 'LocalReference');
+    const fn = new lambda.Function(stack, 'Fn', {
+      code: lambda.Code.fromInline('exports.handler = async () => {};'),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+    });
+    new events.Rule(stack, 'Rule', {
+      schedule: events.Schedule.rate(Duration.hours(1)),
+      targets: [new targets.LambdaFunction(fn)],
+    });
+    const template = app.synth().stacks[0].templateFullPath;
+    const context = { templatePaths: [template], stackTemplates: [], appConstruct: app };
+    const rule = path.join(CONTROL_TOWER_RULES_DIR, 'lambda', 'ct-lambda-pr-2.guard');
+    const full = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: [rule] }).validate(context);
+    const pruned = new ControlTowerGuard().validate(context);
+    const about = (v: PolicyViolation) => v.ruleName === 'lambda_function_public_access_prohibited_check';
+    expect(full.violations.filter(about)).toEqual([]);
+    expect(pruned.violations.filter(about)).toEqual([]);
   });
 
   test('passes a stack built from the core constructs', () => {
