@@ -18,6 +18,8 @@ export * from './cognito-api/cognito-protected-api';
 export * from './static-site/static-site';
 export * from './static-site/viewer-request-code';
 export * from './static-site/content-invalidation';
+export * from './s3-events/s3-event-pipeline';
+export * from './s3-events/replay';
 export * from './core/web-acl';
 
 // The demo stacks: each maps a profile (`sandbox` or `production`) to construct props, as `npx cdk synth`
@@ -29,3 +31,4 @@ export * from './sns-sqs-fanout/sns-sqs-fanout-stack';
 export * from './three-tier-web-app/three-tier-web-app-stack';
 export * from './cognito-api/cognito-api-stack';
 export * from './static-site/static-site-stack';
+export * from './s3-events/s3-event-pipeline-stack';

@@ -133,6 +133,19 @@ export const NODE_TYPES: Record<
     shape: 'round',
     detail: (p) => flag(p.FifoTopic, 'FIFO'),
   },
+  'AWS::Events::Rule': {
+    service: 'EventBridge',
+    noun: 'rule',
+    shape: 'box',
+    detail: (p) => {
+      const pattern = (p.EventPattern ?? {}) as Props;
+      const types = (pattern['detail-type'] as string[] | undefined) ?? [];
+      const key = (((pattern.detail as Props | undefined)?.object as Props | undefined)?.key ??
+        []) as Props[];
+      const wildcards = key.map((k) => k.wildcard).filter((w): w is string => typeof w === 'string');
+      return [[...types, ...wildcards].join(': ')].filter((x) => x.length > 0);
+    },
+  },
   'AWS::SQS::Queue': {
     service: 'SQS',
     noun: 'queue',
@@ -292,6 +305,7 @@ const FOLDED: Record<string, { into: string; via: 'ref' | 'referrer' }> = {
 const CONNECTORS = new Set([
   'AWS::SNS::Subscription',
   'AWS::Lambda::EventSourceMapping',
+  'AWS::Lambda::EventInvokeConfig',
   'AWS::ElasticLoadBalancingV2::Listener',
   'AWS::ApiGateway::Method',
   'AWS::ApiGateway::Authorizer',
@@ -339,8 +353,8 @@ const isCdkHandler = (p: string) =>
 
 interface EdgeRule {
   readonly type: string;
-  /** Property path prefix of the reference. */
-  readonly path: string;
+  /** Property path prefix of the reference, or a pattern the whole path must match (list indices vary). */
+  readonly path: string | RegExp;
   /** Label of the arrow; `null` drops the reference. */
   readonly label: string | null | ((p: Props, ref: Ref) => string);
   /** Draw it from the referenced resource to the referrer (data flows against the reference). */
@@ -412,6 +426,16 @@ const EDGE_RULES: EdgeRule[] = [
     label: (_p, ref) => ref.path.split('.').pop()!,
   },
   { type: 'AWS::Lambda::Function', path: 'DeadLetterConfig', label: 'failed events', dotted: true },
+  // An EventBridge rule: its pattern names the source (drawn from it), its targets what it invokes, and a
+  // target's dead-letter queue what it could not deliver.
+  { type: 'AWS::Events::Rule', path: 'EventPattern', label: 'matching events', reverse: true },
+  {
+    type: 'AWS::Events::Rule',
+    path: /^Targets\.\d+\.DeadLetterConfig/,
+    label: 'undeliverable events',
+    dotted: true,
+  },
+  { type: 'AWS::Events::Rule', path: /^Targets\.\d+\.Arn/, label: 'invokes (asynchronously)' },
   { type: 'AWS::Cognito::IdentityPool', path: 'CognitoIdentityProviders', label: 'trusts tokens of' },
   { type: 'AWS::Backup::BackupPlan', path: 'BackupPlan', label: 'stores recovery points in' },
   { type: 'AWS::CloudWatch::Dashboard', path: '', label: null },
@@ -523,7 +547,11 @@ export function buildDiagram(stack: StackDescription): Diagram {
     for (const ref of refsOf(id)) {
       const to = ownerOf(ref.target);
       if (!to || to === from || role.get(ref.target) === 'alarm') continue;
-      const rule = EDGE_RULES.find((x) => x.type === typeOf(id) && ref.path.startsWith(x.path));
+      const rule = EDGE_RULES.find(
+        (x) =>
+          x.type === typeOf(id) &&
+          (typeof x.path === 'string' ? ref.path.startsWith(x.path) : x.path.test(ref.path)),
+      );
       if (rule?.label === null) continue;
       const label = !rule
         ? humanize(ref.path.split('.')[0]).toLowerCase()
@@ -732,6 +760,15 @@ function connectorEdges(ctx: ConnectorContext): DiagramEdge[] {
         connect(at(id, 'FunctionName'), at(id, 'DestinationConfig'), 'failed batches', true);
         break;
       }
+      case 'AWS::Lambda::EventInvokeConfig':
+        // Lambda's asynchronous invocation settings: where an event goes after the retries.
+        connect(
+          at(id, 'FunctionName'),
+          at(id, 'DestinationConfig'),
+          `failed events (after ${p.MaximumRetryAttempts ?? 2} retries)`,
+          true,
+        );
+        break;
       case 'AWS::ElasticLoadBalancingV2::Listener':
         connect(
           at(id, 'LoadBalancerArn'),

@@ -5,12 +5,14 @@ import { COGNITO_API_PERMISSIONS } from '../cognito-api/permission-paths';
 import { KINESIS_PIPELINE_PERMISSIONS } from '../kinesis-pipeline/permission-paths';
 import { MULTI_AZ_DATABASE_PERMISSIONS } from '../multi-az-database/permission-paths';
 import { SNS_SQS_FANOUT_PERMISSIONS } from '../sns-sqs-fanout/permission-paths';
+import { S3_EVENT_PIPELINE_PERMISSIONS } from '../s3-events/permission-paths';
 import { STATIC_SITE_PERMISSIONS } from '../static-site/permission-paths';
 import { THREE_TIER_WEB_APP_PERMISSIONS } from '../three-tier-web-app/permission-paths';
 import { CognitoApiStack } from '../cognito-api/cognito-api-stack';
 import { MultiAzDatabaseStack } from '../multi-az-database/multi-az-database-stack';
 import { KinesisPipelineStack } from '../kinesis-pipeline/kinesis-pipeline-stack';
 import { SnsSqsFanoutStack } from '../sns-sqs-fanout/sns-sqs-fanout-stack';
+import { S3EventPipelineStack } from '../s3-events/s3-event-pipeline-stack';
 import { StaticSiteStack } from '../static-site/static-site-stack';
 import { ThreeTierWebAppStack } from '../three-tier-web-app/three-tier-web-app-stack';
 
@@ -89,6 +91,14 @@ export const PATTERN_STACKS: PatternStackEntry[] = [
     title: 'Static website: S3 + CloudFront with origin access control',
     construct: 'StaticSite',
     create: (app, stackId, profile) => new StaticSiteStack(app, stackId, { profile }),
+  },
+  {
+    stackId: 'RefArch-S3EventPipeline',
+    folder: 's3-events',
+    permissions: S3_EVENT_PIPELINE_PERMISSIONS,
+    title: 'S3 event processing: upload → EventBridge → Lambda → results bucket and DynamoDB',
+    construct: 'S3EventPipeline',
+    create: (app, stackId, profile) => new S3EventPipelineStack(app, stackId, { profile }),
   },
 ];
 

@@ -24,6 +24,7 @@ import { exactly, INTEG_STACK_PREFIX, IntegCase } from './integ-helpers';
 import * as cognitoApi from './integ.cognito-api';
 import * as kinesisPipeline from './integ.kinesis-pipeline';
 import * as multiAzDatabase from './integ.multi-az-database';
+import * as s3Events from './integ.s3-events';
 import * as snsSqsFanout from './integ.sns-sqs-fanout';
 import * as staticSite from './integ.static-site';
 import * as threeTierWebApp from './integ.three-tier-web-app';
@@ -193,6 +194,88 @@ const SPECS: Record<string, Spec> = {
           { KeyCount: 0 },
           { Contents: [{ Key: 'errors/processing-failed/year=2026/month=11/day=25/x' }] },
         ],
+      },
+    ],
+  },
+  'integ.s3-events.ts': {
+    build: s3Events.build,
+    sdkCalls: ['DynamoDB.query', 'S3.listObjectsV2', 'S3.putObject', 'S3.putObject', 'SQS.receiveMessage'],
+    httpCalls: 0,
+    // The sandbox deletes the buckets (emptied first), tables, queues, key and logs (see the pattern README).
+    retained: [],
+    samples: [
+      {
+        label: 'the result of the upload version is at results/<key>/<versionId>.json',
+        find: api('listObjectsV2'),
+        pass: [
+          {
+            KeyCount: 1,
+            Contents: [{ Key: `results/${s3Events.ORDERS.key}/3HL4kqtJlcpXroDTDmJ.json`, Size: 310 }],
+          },
+        ],
+        fail: [
+          { KeyCount: 0 },
+          // The upload itself, or another upload's result, or a result under the wrong prefix.
+          { KeyCount: 1, Contents: [{ Key: s3Events.ORDERS.key }] },
+          { KeyCount: 1, Contents: [{ Key: `results/${s3Events.BROKEN.key}/3HL4kqtJlcpXroDTDmJ.json` }] },
+          { KeyCount: 1, Contents: [{ Key: `${s3Events.ORDERS.key}/3HL4kqtJlcpXroDTDmJ.json` }] },
+        ],
+      },
+      {
+        label: 'one record of the upload version, with its columns, rows and result',
+        find: api('query'),
+        pass: [
+          {
+            Count: 1,
+            ScannedCount: 1,
+            Items: [
+              {
+                objectKey: { S: s3Events.ORDERS.key },
+                versionId: { S: '3HL4kqtJlcpXroDTDmJ' },
+                bucket: { S: 'refarchinteg-s3eventpipeline-pipelineuploads-1a2b3c' },
+                etag: { S: '"9b2cf535f27731c974343645a3985328"' },
+                size: { N: '34' },
+                rowCount: { N: '2' },
+                columns: { L: [{ S: 'orderId' }, { S: 'amount' }] },
+                resultBucket: { S: 'refarchinteg-s3eventpipeline-pipelineresults-4d5e6f' },
+                resultKey: { S: `results/${s3Events.ORDERS.key}/3HL4kqtJlcpXroDTDmJ.json` },
+                processedAt: { S: '2026-11-25T09:00:00.000Z' },
+              },
+            ],
+          },
+        ],
+        fail: [
+          { Count: 0, ScannedCount: 0, Items: [] },
+          {
+            Count: 1,
+            Items: [
+              {
+                objectKey: { S: s3Events.ORDERS.key },
+                rowCount: { N: '1' },
+                columns: { L: [{ S: 'orderId' }, { S: 'amount' }] },
+                resultKey: { S: `results/${s3Events.ORDERS.key}/3HL4kqtJlcpXroDTDmJ.json` },
+              },
+            ],
+          },
+          {
+            Count: 1,
+            Items: [
+              {
+                objectKey: { S: s3Events.ORDERS.key },
+                rowCount: { N: '2' },
+                columns: { L: [{ S: 'orderId,amount' }] },
+                resultKey: { S: `results/${s3Events.ORDERS.key}/3HL4kqtJlcpXroDTDmJ.json` },
+              },
+            ],
+          },
+        ],
+      },
+      {
+        label: "the corrupt upload's on-failure record is in the failed-events queue",
+        find: (p) => p.actualPath === 'Messages.0.Body.requestPayload.detail.object.key',
+        // The value at that path of the flattened ReceiveMessage response (the body is parsed as JSON).
+        pass: [s3Events.BROKEN.key],
+        fail: [s3Events.ORDERS.key, ''],
       },
     ],
   },
@@ -621,6 +704,50 @@ describe('pattern-specific wiring', () => {
       .map((r) => JSON.stringify(r));
     // The first call's function and the waiter's function both list the bucket.
     expect(policies).toHaveLength(2);
+  });
+
+  test('s3 events: the checks name the uploaded version, and the roles may use the pipeline key', () => {
+    const { assertions } = synth('integ.s3-events.ts');
+    const [putId] = calls(assertions).find(([, r]) =>
+      and(api('putObject'), paramsHave(s3Events.ORDERS.key))(r.Properties!),
+    )!;
+    const versionId = JSON.stringify({ 'Fn::GetAtt': [putId, 'apiCallResponse.VersionId'] });
+    for (const apiName of ['listObjectsV2', 'query']) {
+      const [, call] = calls(assertions).find(([, r]) => r.Properties!.api === apiName)!;
+      expect(JSON.stringify(call.Properties!.parameters)).toContain(versionId);
+    }
+    // What the roles may do beyond the generated policies (`action@resource via service`): the first call's
+    // function uploads (twice), lists and queries; the waiter's function retries the list and the query.
+    const statements = Object.values(assertions.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Role')
+      .map((r) =>
+        ((r.Properties!.Policies ?? []) as { PolicyDocument: { Statement: Record<string, Json>[] } }[])
+          .flatMap((p) => p.PolicyDocument.Statement)
+          .filter((st) => JSON.stringify(st.Resource).includes('PublishOutputFnGetAttPipeline'))
+          .map((st) => {
+            const via = (st.Condition as { StringLike?: Record<string, string> } | undefined)?.StringLike?.[
+              'kms:ViaService'
+            ];
+            const resource = JSON.stringify(st.Resource).match(
+              /PublishOutputFnGetAttPipeline(Key|Results)/,
+            )![1];
+            return `${(st.Action as string[]).join(',')}@${resource}${via ? ` via ${via}` : ''}`;
+          })
+          .sort(),
+      )
+      .filter((list) => list.length > 0);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        [
+          'kms:Decrypt@Key via dynamodb.*.amazonaws.com',
+          'kms:GenerateDataKey@Key via s3.*.amazonaws.com',
+          'kms:GenerateDataKey@Key via s3.*.amazonaws.com',
+          's3:ListBucket@Results',
+        ],
+        ['kms:Decrypt@Key via dynamodb.*.amazonaws.com', 's3:ListBucket@Results'],
+      ]),
+    );
+    expect(statements).toHaveLength(2);
   });
 
   test('database: the failover check expects the AZ the first call reported as the standby', () => {

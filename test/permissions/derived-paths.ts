@@ -6,7 +6,8 @@ import { PolicyIndex } from './template-policies';
 /*
  * The paths every pattern needs, read off the template itself so that no declaration can forget one:
  * wherever the template wires one service to another (an alarm action, an encrypted log group, a
- * subscription, an event source mapping, a delivery stream, a logging configuration, an API
+ * subscription, an event source mapping, an EventBridge rule target and its dead-letter queue, a
+ * function's on-failure destination, a delivery stream, a logging configuration, an API
  * integration, a CloudFront origin, a log delivery), the call that wiring makes at run time is proven allowed, and where the grant carries
  * a confused-deputy condition, the same call on behalf of another account is proven refused.
  *
@@ -22,6 +23,8 @@ export function derivedPaths(t: ResolvedTemplate, policies: PolicyIndex): ProofC
   encryptedLogGroups(ctx);
   queueSubscriptions(ctx);
   eventSourceMappings(ctx);
+  ruleTargets(ctx);
+  asyncInvokeDestinations(ctx);
   deliveryStreams(ctx);
   flowLogs(ctx);
   serverAccessLogs(ctx);
@@ -308,17 +311,154 @@ function eventSourceMappings(d: Derivation): void {
     );
     const failures: string | undefined = esm.properties.DestinationConfig?.OnFailure?.Destination;
     if (failures) {
-      const why = `Lambda records failed batches of ${d.policies.label(fn)} in ${labelOf(d, failures)}`;
-      const caller = { kind: 'role' as const, arn: roleArn };
-      add(d, {
-        why,
-        caller,
-        callerLabel: roleLabel(d, roleArn),
-        action: 'sqs:SendMessage',
-        resource: failures,
-        expect: 'allow',
-      });
+      onFailureDestination(
+        d,
+        `Lambda records failed batches of ${d.policies.label(fn)} in ${labelOf(d, failures)}`,
+        roleArn,
+        failures,
+      );
     }
+  }
+}
+
+/**
+ * What Lambda calls, with the function's execution role, to send a record to an on-failure (or
+ * on-success) destination, per destination service. Lambda Developer Guide, "Capturing records of Lambda
+ * asynchronous invocations" (invocation-async-retain-records) and, for event source mappings, "Retaining
+ * discarded batches" of the Kinesis and DynamoDB guides: the execution role needs the send permission of
+ * the destination's service (`sqs:SendMessage`, `sns:Publish`, `lambda:InvokeFunction`,
+ * `events:PutEvents`; `s3:PutObject` for Kafka event source mappings); there is no resource policy or
+ * service principal on this path.
+ */
+const DESTINATION_ACTIONS: Record<string, string> = {
+  sqs: 'sqs:SendMessage',
+  sns: 'sns:Publish',
+  lambda: 'lambda:InvokeFunction',
+  events: 'events:PutEvents',
+};
+
+/**
+ * The function's role sends a record to a destination, and, for a queue or topic with a customer key,
+ * generates and decrypts its data key through that service (SQS Developer Guide, "Key management": a
+ * producer of an SSE-KMS queue needs kms:GenerateDataKey and kms:Decrypt; SNS likewise for a topic).
+ * Shared by event source mappings (failed batches) and asynchronous invocation configs (failed events).
+ */
+function onFailureDestination(d: Derivation, why: string, roleArn: string, destinationArn: string): void {
+  const kind = destinationArn.split(':')[2];
+  const action = DESTINATION_ACTIONS[kind];
+  if (!action)
+    throw new Error(`derived-paths: no send action known for destinations of ${kind} (${destinationArn})`);
+  const caller = { kind: 'role' as const, arn: roleArn };
+  const callerLabel = roleLabel(d, roleArn);
+  add(d, { why, caller, callerLabel, action, resource: destinationArn, expect: 'allow' });
+  const destination = d.t.findByArnOrRef(destinationArn);
+  const key = customerKey(d, destination?.properties.KmsMasterKeyId);
+  if (!key) return;
+  for (const keyAction of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+    add(d, {
+      why: `${why} (its key, through ${kind.toUpperCase()})`,
+      caller,
+      callerLabel,
+      action: keyAction,
+      resource: key.arn!,
+      context: { 'kms:ViaService': `${kind}.${d.t.env.region}.amazonaws.com` },
+      expect: 'allow',
+    });
+  }
+}
+
+/**
+ * EventBridge invokes each Lambda function a rule targets, asynchronously, as the service principal
+ * `events.amazonaws.com` with the rule's ARN as `aws:SourceArn` (and its account as `aws:SourceAccount`):
+ * the function policy must admit the rule (EventBridge User Guide, "Using resource-based policies for
+ * Amazon EventBridge", section "AWS Lambda permissions": `lambda add-permission --principal
+ * events.amazonaws.com --source-arn <rule ARN>`; the CDK's LambdaFunction target writes that
+ * AWS::Lambda::Permission). Without the source ARN, any rule (of the account, or of another account,
+ * since EventBridge delivers to targets in other accounts) could invoke the function with events of its
+ * own choosing: another rule of the account, and a rule of another account, must be refused.
+ *
+ * Events EventBridge cannot deliver after its retry policy go to the target's dead-letter queue, sent
+ * by `events.amazonaws.com` with the rule's ARN as `aws:SourceArn`: the queue policy must admit that
+ * rule (EventBridge User Guide, "Event retry policy and using dead-letter queues", section "Granting
+ * permissions to the dead-letter queue": a queue statement for events.amazonaws.com, sqs:SendMessage,
+ * `ArnEquals aws:SourceArn <rule ARN>`; and, for a queue with a customer key, a key statement letting
+ * EventBridge use it). The same call for another rule must be refused.
+ */
+function ruleTargets(d: Derivation): void {
+  const { account, region, partition } = d.t.env;
+  const caller = service('events.amazonaws.com');
+  const callerLabel = 'events.amazonaws.com';
+  const anotherRule: Context = {
+    'aws:SourceArn': `arn:${partition}:events:${region}:${account}:rule/another-rule`,
+    'aws:SourceAccount': account,
+  };
+  const foreignRule: Context = {
+    'aws:SourceArn': `arn:${partition}:events:${region}:${OTHER_ACCOUNT}:rule/someone-elses-rule`,
+    'aws:SourceAccount': OTHER_ACCOUNT,
+  };
+  for (const rule of d.t.ofType('AWS::Events::Rule')) {
+    const ruleLabel = d.policies.label(rule);
+    const own: Context = { 'aws:SourceArn': rule.arn!, 'aws:SourceAccount': account };
+    for (const target of rule.properties.Targets ?? []) {
+      const resource = d.t.findByArnOrRef(target.Arn);
+      if (resource?.type === 'AWS::Lambda::Function') {
+        if (target.RoleArn)
+          throw new Error(
+            `derived-paths: rule ${ruleLabel} invokes ${d.policies.label(resource)} with a role; not derived`,
+          );
+        const why = `EventBridge invokes ${d.policies.label(resource)} for ${ruleLabel}`;
+        const invoke = { caller, callerLabel, action: 'lambda:InvokeFunction', resource: resource.arn! };
+        add(d, { why, ...invoke, context: own, expect: 'allow' });
+        add(d, {
+          why: `${why}: not for another rule of the account (confused deputy)`,
+          ...invoke,
+          context: anotherRule,
+          expect: 'deny',
+        });
+        add(d, {
+          why: `${why}: not for a rule of another account (confused deputy)`,
+          ...invoke,
+          context: foreignRule,
+          expect: 'deny',
+        });
+        assumes(
+          d,
+          'lambda.amazonaws.com',
+          resource.properties.Role,
+          `Lambda runs ${d.policies.label(resource)}`,
+        );
+      }
+      // Other kinds of target (queues, topics, buses, state machines) are not derived yet.
+      const dlqArn: string | undefined = target.DeadLetterConfig?.Arn;
+      const queue = dlqArn ? d.t.findByArnOrRef(dlqArn) : undefined;
+      if (!queue) continue; // none, or a queue of another stack
+      const why = `EventBridge keeps the events ${ruleLabel} could not deliver to ${labelOf(d, target.Arn)} in ${d.policies.label(queue)}`;
+      const send = { caller, callerLabel, action: 'sqs:SendMessage', resource: queue.arn! };
+      add(d, { why, ...send, context: own, expect: 'allow' });
+      add(d, { why: `${why}: only for that rule`, ...send, context: anotherRule, expect: 'deny' });
+      encryptsWith(d, queue.properties.KmsMasterKeyId, { why, caller, callerLabel, context: own });
+    }
+  }
+}
+
+/**
+ * Lambda sends the events a function failed on (after the retries of its asynchronous invocation
+ * config) to the config's on-failure destination, with the function's execution role (Lambda Developer
+ * Guide, "Capturing records of Lambda asynchronous invocations"): see onFailureDestination. A config of
+ * a version or alias (its Qualifier) runs with the same role, so every config of the function is read.
+ */
+function asyncInvokeDestinations(d: Derivation): void {
+  for (const config of d.t.ofType('AWS::Lambda::EventInvokeConfig')) {
+    const fn = d.t.findByArnOrRef(config.properties.FunctionName);
+    if (fn?.type !== 'AWS::Lambda::Function') continue; // a function of another stack
+    const failures: string | undefined = config.properties.DestinationConfig?.OnFailure?.Destination;
+    if (!failures) continue;
+    onFailureDestination(
+      d,
+      `Lambda records the events ${d.policies.label(fn)} failed on in ${labelOf(d, failures)}`,
+      fn.properties.Role,
+      failures,
+    );
   }
 }
 

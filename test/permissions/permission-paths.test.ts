@@ -4,10 +4,13 @@ import { PATTERN_STACKS } from '../../lib/stacks/reference-app';
 import { PERMISSIONS_DOC } from '../../scripts/permissions-doc';
 import {
   alarmTopicWithOnlyTheTlsDeny,
+  deadLetterQueueThatRefusesTheRule,
   logBucketWithoutDeliveryStatement,
   logKeyWithoutEncrypt,
+  onFailureDestinationWithoutGrant,
   originWithoutOacStatement,
   queueKeyThatRefusesSns,
+  ruleInvokePermissionWithoutSourceArn,
   undeclaredBucketReader,
 } from '../fixtures/broken-permission-paths';
 import { PatternProofs, proveAllPatterns, renderPermissionsDoc } from './pattern-proofs';
@@ -150,6 +153,90 @@ describe('the proof fails on a broken path, and says which statement decided', (
     expect(failures).not.toMatch(/MUST ALLOW/);
   });
 
+  test('a Lambda permission for EventBridge that names no rule lets every rule invoke the function', async () => {
+    const failures = await failuresOf(ruleInvokePermissionWithoutSourceArn());
+    expect(failures).toMatch(
+      /^MUST REFUSE: EventBridge invokes Processor for Uploads: not for another rule of the account \(confused deputy\)\n\s+lambda:InvokeFunction on arn:aws:lambda:eu-west-1:111111111111:function:/,
+    );
+    expect(failures).toMatch(/aws:SourceArn = arn:aws:events:eu-west-1:111111111111:rule\/another-rule/);
+    expect(failures).toMatch(
+      /MUST REFUSE: EventBridge invokes Processor for Uploads: not for a rule of another account \(confused deputy\)/,
+    );
+    expect(failures).toMatch(
+      /decision: Allowed, decided by:\n\s+Allow 'InvokeByEventBridge' of function policy of Processor/,
+    );
+    // The rule itself may invoke the function: only the two refusals fail.
+    expect(failures).not.toMatch(/MUST ALLOW/);
+    expect(failures.match(/^MUST /gm)).toHaveLength(2);
+  });
+
+  test("a rule target's dead-letter queue whose policy does not admit the rule", async () => {
+    const failures = await failuresOf(deadLetterQueueThatRefusesTheRule());
+    expect(failures).toMatch(
+      /^MUST ALLOW: EventBridge keeps the events Uploads could not deliver to Processor in Undelivered\n\s+sqs:SendMessage on arn:aws:sqs:eu-west-1:111111111111:/,
+    );
+    expect(failures).toMatch(/aws:SourceArn = arn:aws:events:eu-west-1:111111111111:rule\/Broken-Uploads/);
+    expect(failures).toMatch(/decision: ImplicitlyDenied: no statement allows it/);
+    expect(failures).toMatch(/resource policy: queue policy of Undelivered/);
+    // The invocation itself is admitted (the L2 target wrote its permission): only the queue fails.
+    expect(failures.match(/^MUST /gm)).toHaveLength(1);
+  });
+
+  test('a dead-letter queue statement for EventBridge that names no rule', async () => {
+    const failures = await failuresOf(deadLetterQueueThatRefusesTheRule('anyRule'));
+    expect(failures).toMatch(
+      /^MUST REFUSE: EventBridge keeps the events Uploads could not deliver to Processor in Undelivered: only for that rule\n\s+sqs:SendMessage on /,
+    );
+    expect(failures).toMatch(
+      /decision: Allowed, decided by:\n\s+Allow statement #2 of queue policy of Undelivered/,
+    );
+    expect(failures).not.toMatch(/MUST ALLOW/);
+    expect(failures.match(/^MUST /gm)).toHaveLength(1);
+  });
+
+  test('a KMS-encrypted dead-letter queue whose key does not admit EventBridge', async () => {
+    const failures = await failuresOf(deadLetterQueueThatRefusesTheRule('keyRefuses'));
+    expect(failures).toMatch(
+      /^MUST ALLOW: EventBridge keeps the events Uploads could not deliver to Processor in Undelivered \(its key\)\n\s+kms:GenerateDataKey on arn:aws:kms:/m,
+    );
+    expect(failures).toMatch(
+      /MUST ALLOW: EventBridge keeps the events Uploads could not deliver to Processor in Undelivered \(its key\)\n\s+kms:Decrypt on /,
+    );
+    expect(failures).toMatch(/resource policy: key policy of QueueKey/);
+    // The queue statement admits the rule, and only the rule: the queue itself is not reported.
+    expect(failures).not.toMatch(/MUST ALLOW: [^\n]*Undelivered\n/);
+    expect(failures).not.toMatch(/MUST REFUSE/);
+  });
+
+  test("a function whose role may not send to its asynchronous invocations' on-failure queue", async () => {
+    const failures = await failuresOf(onFailureDestinationWithoutGrant());
+    expect(failures).toMatch(
+      /^MUST ALLOW: Lambda records the events Processor failed on in Failed\n\s+sqs:SendMessage on arn:aws:sqs:eu-west-1:111111111111:/,
+    );
+    expect(failures).toMatch(/caller: {3}role arn:aws:iam::111111111111:role\/Broken-ProcessorServiceRole/);
+    expect(failures).toMatch(/decision: ImplicitlyDenied: no statement allows it/);
+    expect(failures).toMatch(/identity policies: AWS managed policy AWSLambdaBasicExecutionRole\n/);
+    expect(failures.match(/^MUST /gm)).toHaveLength(1);
+  });
+
+  test('a KMS-encrypted on-failure queue whose key the function role was not granted', async () => {
+    const failures = await failuresOf(onFailureDestinationWithoutGrant('keyNotGranted'));
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      expect(failures).toMatch(
+        new RegExp(
+          `MUST ALLOW: Lambda records the events Processor failed on in Failed \\(its key, through SQS\\)\\n\\s+${action} on arn:aws:kms:`,
+        ),
+      );
+    }
+    expect(failures).toMatch(/kms:ViaService = sqs\.eu-west-1\.amazonaws\.com/);
+    expect(failures).toMatch(
+      /trusts the caller's account only: an identity policy of the caller must allow the action too/,
+    );
+    // sqs:SendMessage itself is granted (and so undeclared here): only the key is reported as a path.
+    expect(failures).not.toMatch(/MUST ALLOW: Lambda records the events Processor failed on in Failed\n/);
+    expect(failures).toMatch(/UNDECLARED DATA ACCESS: Processor\/ServiceRole can sqs:SendMessage on Failed;/);
+  });
+
   test('a role that reads data the pattern does not declare, and a declared access that is not there', async () => {
     const template = undeclaredBucketReader();
     expect(await failuresOf(template)).toMatch(
@@ -167,6 +254,11 @@ describe('the proof fails on a broken path, and says which statement decided', (
     expect(await failuresOf(template, stale)).toMatch(
       /^DECLARED BUT UNUSED: dataAccess says Worker may reach Archive, but it cannot/,
     );
+  });
+
+  test('a role whose read is scoped to a key prefix still reads the bucket, and must declare it', async () => {
+    const failures = await failuresOf(undeclaredBucketReader('exports/'));
+    expect(failures).toMatch(/UNDECLARED DATA ACCESS: Worker can s3:ListBucket, s3:GetObject on Reports;/);
   });
 
   test('a declared refusal that the policies allow', async () => {

@@ -269,14 +269,33 @@ const DATA_ACTIONS: Record<string, { actions: string[]; object?: boolean }[]> = 
   ],
 };
 
-/** The ARN an action of DATA_ACTIONS runs on: the resource, or one object (log stream) in it. */
-function dataTarget(resource: ResolvedResource, object: boolean): string {
+/**
+ * The ARNs an action of DATA_ACTIONS runs on: the resource, or objects (log streams) in it. A bucket's
+ * objects are tried at the top and under every key prefix the role's identity policies or the bucket
+ * policy name (`<bucket ARN>/uploads/*` gives `uploads/any/object`): a grant scoped to a prefix is still
+ * access to the bucket's data, and an object outside every named prefix would not show it.
+ */
+function dataTargets(resource: ResolvedResource, object: boolean, policies: NamedPolicy[]): string[] {
   if (resource.type === 'AWS::Logs::LogGroup') {
     // Log-group actions are authorized against the ARN with its trailing ':*' (the GetAtt Arn form).
     const group = resource.arn!.replace(/:\*$/, '');
-    return object ? `${group}:log-stream:any` : `${group}:*`;
+    return [object ? `${group}:log-stream:any` : `${group}:*`];
   }
-  return object ? `${resource.arn}/any/object` : resource.arn!;
+  if (!object) return [resource.arn!];
+  const targets = new Set([`${resource.arn}/any/object`]);
+  const inside = `${resource.arn}/`;
+  for (const policy of policies) {
+    const statements = ([] as { Resource?: unknown }[]).concat(
+      (policy.document as { Statement?: [] }).Statement ?? [],
+    );
+    for (const statement of statements) {
+      for (const arn of ([] as unknown[]).concat(statement.Resource ?? [])) {
+        if (typeof arn !== 'string' || !arn.startsWith(inside) || !/[*?]/.test(arn)) continue;
+        targets.add(`${arn.replace(/\*$/, 'any/object').replace(/[*?]/g, 'x')}`);
+      }
+    }
+  }
+  return [...targets];
 }
 
 /** The services whose kms:ViaService a role's key grant may name; a key use is tried directly and through each. */
@@ -305,9 +324,10 @@ async function dataAccess(
     const reasons = declared.dataAccess[roleLabel] ?? {};
     for (const resource of data) {
       const allowed: string[] = [];
+      const ownPolicy = policies.resourcePolicy(resource.arn!);
+      const prefixSources = [...identityPolicies, ...(ownPolicy ? [ownPolicy] : [])];
       for (const group of DATA_ACTIONS[resource.type]) {
-        const target = dataTarget(resource, group.object ?? false);
-        const resourcePolicy = policies.resourcePolicy(target);
+        const targets = dataTargets(resource, group.object ?? false, prefixSources);
         for (const action of group.actions) {
           const contexts: Record<string, string>[] =
             resource.type === 'AWS::KMS::Key'
@@ -318,24 +338,30 @@ async function dataAccess(
                   })),
                 ]
               : [{}];
-          for (const context of contexts) {
-            const verdict = await evaluatePath({
-              caller: { kind: 'role', arn: role.arn! },
-              action,
-              resource: target,
-              resourceAccount: t.env.account,
-              context,
-              identityPolicies,
-              resourcePolicy,
-            });
-            if (verdict.decision === 'Allowed') {
-              allowed.push(
-                context['kms:ViaService']
-                  ? `${action} (via ${context['kms:ViaService'].split('.')[0]})`
-                  : action,
-              );
-              if (!context['kms:ViaService']) break; // allowed directly: the via-service variants add nothing
+          for (const target of targets) {
+            const resourcePolicy = policies.resourcePolicy(target);
+            const granted: string[] = [];
+            for (const context of contexts) {
+              const verdict = await evaluatePath({
+                caller: { kind: 'role', arn: role.arn! },
+                action,
+                resource: target,
+                resourceAccount: t.env.account,
+                context,
+                identityPolicies,
+                resourcePolicy,
+              });
+              if (verdict.decision === 'Allowed') {
+                granted.push(
+                  context['kms:ViaService']
+                    ? `${action} (via ${context['kms:ViaService'].split('.')[0]})`
+                    : action,
+                );
+                if (!context['kms:ViaService']) break; // allowed directly: the via-service variants add nothing
+              }
             }
+            allowed.push(...granted);
+            if (granted.length > 0) break; // allowed on one object: the others add nothing
           }
         }
       }

@@ -1187,6 +1187,18 @@ const TYPE_RULES: Record<string, TypeRule> = {
     return { ref: id, arn: r.arn('ec2', `vpc-flow-log/${id}`), attributes: { Id: id } };
   },
 
+  // --- EventBridge ------------------------------------------------------------------------------------
+  'AWS::Events::Rule': (r) => {
+    // A rule of the default bus is rule/<name>, and Ref is its name; a rule of another bus is
+    // rule/<bus>/<name>, and Ref is `<bus>|<name>` (CloudFormation, AWS::Events::Rule return values).
+    const name = r.name('Name', { max: 64 });
+    const busArnOrName = r.str('EventBusName');
+    const bus = busArnOrName?.replace(/^arn:[^:]+:events:[^:]*:[^:]*:event-bus\//, '');
+    const custom = bus !== undefined && bus !== 'default';
+    const arn = r.arn('events', custom ? `rule/${bus}/${name}` : `rule/${name}`);
+    return { ref: custom ? `${bus}|${name}` : name, arn, attributes: { Arn: arn } };
+  },
+
   // --- Elastic Load Balancing v2 ----------------------------------------------------------------------
   'AWS::ElasticLoadBalancingV2::LoadBalancer': (r) => {
     const name = r.name('Name', { max: 32 });
@@ -1319,6 +1331,11 @@ const TYPE_RULES: Record<string, TypeRule> = {
     const arn = r.arn('lambda', `event-source-mapping:${id}`);
     return { ref: id, arn, attributes: { Id: id, EventSourceMappingArn: arn } };
   },
+  'AWS::Lambda::EventInvokeConfig': (r) => ({
+    // No attributes; Ref is the primary identifier, `<FunctionName>|<Qualifier>`.
+    ref: `${r.required('FunctionName')}|${r.required('Qualifier')}`,
+    attributes: {},
+  }),
 
   // --- CloudWatch Logs ------------------------------------------------------------------------------
   'AWS::Logs::LogGroup': (r) => {

@@ -19,7 +19,13 @@ const T = {
   fn: 'AWS::Lambda::Function',
   stream: 'AWS::Kinesis::Stream',
   firehose: 'AWS::KinesisFirehose::DeliveryStream',
+  rule: 'AWS::Events::Rule',
+  invokeConfig: 'AWS::Lambda::EventInvokeConfig',
 } as const;
+
+/** The targets of an EventBridge rule, as the template lists them. */
+const ruleTargets = (r: Resources, id: string) =>
+  (r[id].Properties?.Targets as { Arn: unknown; DeadLetterConfig?: unknown }[] | undefined) ?? [];
 
 /** The queue an SNS subscription or event source mapping reads, when it is a queue of the template. */
 const queueOf = (r: Resources, arn: unknown) => ofType(r, T.queue).find((q) => refersTo(arn, q));
@@ -32,12 +38,56 @@ function failureTargets(r: Resources): Set<string> {
   const refs = [
     ...ofType(r, T.queue).map((id) => r[id].Properties?.RedrivePolicy),
     ...ofType(r, T.subscription).map((id) => r[id].Properties?.RedrivePolicy),
-    ...ofType(r, T.mapping).map(
+    ...[...ofType(r, T.mapping), ...ofType(r, T.invokeConfig)].map(
       (id) => (r[id].Properties?.DestinationConfig as { OnFailure?: unknown } | undefined)?.OnFailure,
     ),
+    ...ofType(r, T.rule).flatMap((id) => ruleTargets(r, id).map((t) => t.DeadLetterConfig)),
   ];
   return new Set(refs.map((ref) => deadLetterQueueOf(r, ref)).filter((id): id is string => id !== undefined));
 }
+
+/**
+ * What an EventBridge rule could drop silently: a target without a dead-letter queue (EventBridge keeps
+ * there what it cannot deliver), or a function the rule invokes without an on-failure destination (once
+ * Lambda has accepted an event, its retries end there).
+ */
+export function asynchronousDeliveryProblems(r: Resources): string[] {
+  return ofType(r, T.rule).flatMap((rule) =>
+    ruleTargets(r, rule).flatMap((t) => {
+      const out: string[] = [];
+      if (deadLetterQueueOf(r, t.DeadLetterConfig) === undefined) out.push(`${rule}: a target without a DLQ`);
+      const fn = ofType(r, T.fn).find((f) => refersTo(t.Arn, f));
+      const config = fn && ofType(r, T.invokeConfig).find((c) => refersTo(r[c].Properties?.FunctionName, fn));
+      const onFailure = config
+        ? (r[config].Properties?.DestinationConfig as { OnFailure?: unknown } | undefined)?.OnFailure
+        : undefined;
+      if (fn && deadLetterQueueOf(r, onFailure) === undefined) out.push(`${fn}: no on-failure destination`);
+      return out;
+    }),
+  );
+}
+
+test('asynchronousDeliveryProblems finds a target without a DLQ and a function without an on-failure destination', () => {
+  const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+  const r: Resources = {
+    Fn: { Type: T.fn },
+    Q: { Type: T.queue },
+    Rule: { Type: T.rule, Properties: { Targets: [{ Arn: getAtt('Fn') }] } },
+  };
+  expect(asynchronousDeliveryProblems(r)).toEqual([
+    'Rule: a target without a DLQ',
+    'Fn: no on-failure destination',
+  ]);
+  r.Rule.Properties = { Targets: [{ Arn: getAtt('Fn'), DeadLetterConfig: { Arn: getAtt('Q') } }] };
+  r.Config = {
+    Type: T.invokeConfig,
+    Properties: {
+      FunctionName: { Ref: 'Fn' },
+      DestinationConfig: { OnFailure: { Destination: getAtt('Q') } },
+    },
+  };
+  expect(asynchronousDeliveryProblems(r)).toEqual([]);
+});
 
 /** Alarms whose dimension `name` refers to the logical id, with at least one alarm action. */
 function alarmsOn(r: Resources, dimension: string, logicalId: string): string[] {
@@ -99,6 +149,13 @@ describe.each(PROFILES)('%s profile', (profile) => {
     });
     expect(unsafe).toEqual([]);
   });
+
+  test.each(stacks)(
+    '%s: every EventBridge rule target has a dead-letter queue, and every function a rule invokes an on-failure destination',
+    (_, r) => {
+      expect(asynchronousDeliveryProblems(r)).toEqual([]);
+    },
+  );
 
   test.each(stacks)('%s: every queue is either protected by a DLQ or is a DLQ', (_, r) => {
     // Protected: its RedrivePolicy names another queue of the stack. A DLQ: something sends its

@@ -98,6 +98,8 @@ const NAME_RULES: Readonly<Record<string, NameRule>> = {
   'AWS::KMS::Alias': { unique: ['AliasName'], refIsName: true },
   'AWS::Kinesis::Stream': { unique: ['Name'], refIsName: true },
   'AWS::KinesisFirehose::DeliveryStream': { unique: ['DeliveryStreamName'], refIsName: true },
+  'AWS::Events::Rule': { unique: ['Name'], refIsName: true },
+  'AWS::Lambda::EventInvokeConfig': generatedId, // one per function and qualifier, no name of its own
   'AWS::Lambda::EventSourceMapping': generatedId,
   'AWS::Lambda::Function': { unique: ['FunctionName'], refIsName: true },
   'AWS::Lambda::LayerVersion': generatedId, // a layer name gets a new version, never "already exists"

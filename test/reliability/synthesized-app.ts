@@ -66,14 +66,16 @@ export function typesAbsent(stacks: readonly SynthesizedStack[], types: Iterable
 }
 
 /**
- * The logical id of the queue a dead-letter reference sends to: a `RedrivePolicy` (`deadLetterTargetArn`)
- * or an on-failure destination (`Destination`) holding `{"Fn::GetAtt": [<an AWS::SQS::Queue of this
+ * The logical id of the queue a dead-letter reference sends to: a `RedrivePolicy` (`deadLetterTargetArn`),
+ * an on-failure destination (`Destination`) or an EventBridge target's `DeadLetterConfig` (`Arn`) holding `{"Fn::GetAtt": [<an AWS::SQS::Queue of this
  * template>, "Arn"]}`. Anything else (no reference, another attribute, another resource type, a queue
  * that is not in the template) gives undefined.
  */
 export function deadLetterQueueOf(r: Resources, reference: unknown): string | undefined {
-  const ref = reference as { deadLetterTargetArn?: unknown; Destination?: unknown } | undefined;
-  const arn = (ref?.deadLetterTargetArn ?? ref?.Destination) as { 'Fn::GetAtt'?: unknown } | undefined;
+  const ref = reference as
+    { deadLetterTargetArn?: unknown; Destination?: unknown; Arn?: unknown } | undefined;
+  const arn = (ref?.deadLetterTargetArn ?? ref?.Destination ?? ref?.Arn) as
+    { 'Fn::GetAtt'?: unknown } | undefined;
   const getAtt = arn?.['Fn::GetAtt'];
   if (!Array.isArray(getAtt) || getAtt.length !== 2 || getAtt[1] !== 'Arn') return undefined;
   const [id] = getAtt as [unknown, string];

@@ -1,0 +1,123 @@
+// An upload through a pre-signed URL: the signer (who has AWS credentials) creates the URL; whoever holds
+// it uploads with a plain HTTP PUT and no credentials at all. Used by `npm run upload` (scripts/upload.ts)
+// and tested against s3rver in test/s3-events/presigned-upload.test.ts.
+//
+// This is in scripts/, not lib/: it needs @aws-sdk/client-s3 and @aws-sdk/s3-request-presigner, which are
+// development dependencies of this repository, and every module the package ships must load with only the
+// peer dependencies installed (test/package). An application signs its URLs with its own SDK anyway.
+import { PutObjectCommand, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import * as path from 'path';
+import { UsageError } from './cli';
+
+/** The longest object key S3 takes, in UTF-8 bytes. */
+const MAX_KEY_BYTES = 1024;
+/**
+ * S3's "safe" key characters. Others (spaces, `+`, `%`, non-ASCII) are URL-encoded differently by the
+ * services that pass the key along (see S3ObjectCreatedDetail in runtime/processor.ts): refused here.
+ */
+const SAFE_NAME = /^[A-Za-z0-9!\-_.*'()/]+$/;
+
+/**
+ * The object key of an upload: `<prefix><name>`, where `name` is `--key` or the file's base name. Refuses
+ * names the pipeline would not process (wrong suffix) and names S3 or EventBridge would read differently.
+ */
+export function uploadKey(prefix: string, name: string, suffix: string): string {
+  const option = `--key (or the file name) '${name}'`;
+  if (name === '') throw new UsageError('--key must not be empty');
+  if (!SAFE_NAME.test(name)) {
+    throw new UsageError(
+      `${option} may hold only letters, digits, / and !-_.*'() (S3's safe key characters)`,
+    );
+  }
+  if (name.startsWith('/') || name.includes('//') || name.split('/').some((s) => s === '.' || s === '..')) {
+    throw new UsageError(`${option} must not start with /, hold //, or a . or .. segment`);
+  }
+  if (!name.endsWith(suffix)) {
+    throw new UsageError(`${option} does not end with '${suffix}': the pipeline would not process it`);
+  }
+  const key = `${prefix}${name}`;
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+    throw new UsageError(`the key ${key} is longer than S3's ${MAX_KEY_BYTES} bytes`);
+  }
+  return key;
+}
+
+/** The default object name: the file's base name. */
+export function defaultName(file: string): string {
+  return path.basename(file);
+}
+
+/** Refuses a file the processor would refuse anyway (MAX_OBJECT_BYTES), before anything is uploaded. */
+export function checkSize(file: string, size: number, maxObjectBytes: number): void {
+  if (size > maxObjectBytes) {
+    throw new UsageError(
+      `${file} is ${size} bytes, more than the pipeline's limit of ${maxObjectBytes} bytes ` +
+        "(the processor's MAX_OBJECT_BYTES): it would fail without being read",
+    );
+  }
+}
+
+/**
+ * An S3 client for signing. `requestChecksumCalculation: 'WHEN_REQUIRED'`: otherwise the SDK puts a
+ * checksum of the (empty) body it signs into the URL, and S3 refuses the real body.
+ */
+export function presigningClient(config: S3ClientConfig): S3Client {
+  return new S3Client({ requestChecksumCalculation: 'WHEN_REQUIRED', ...config });
+}
+
+export interface PresignUploadInput {
+  readonly bucket: string;
+  readonly key: string;
+  /** The exact size of the body: signed (`content-length` is a signed header), so S3 refuses any other. */
+  readonly contentLength: number;
+  readonly expiresSeconds: number;
+}
+
+/** A pre-signed PutObject URL for exactly this key and body length. */
+export async function presignUpload(s3: S3Client, input: PresignUploadInput): Promise<string> {
+  const url = await getSignedUrl(
+    s3,
+    new PutObjectCommand({ Bucket: input.bucket, Key: input.key, ContentLength: input.contentLength }),
+    { expiresIn: input.expiresSeconds, signableHeaders: new Set(['content-length']) },
+  );
+  const signed = new URL(url).searchParams.get('X-Amz-SignedHeaders') ?? '';
+  if (!signed.split(';').includes('content-length')) {
+    throw new Error(`the pre-signed URL does not sign content-length (signed headers: '${signed}')`);
+  }
+  return url;
+}
+
+export interface UploadResponse {
+  /** `x-amz-version-id`: absent when the bucket is not versioned. */
+  readonly versionId?: string;
+  readonly etag?: string;
+}
+
+/** PUTs the body through a pre-signed URL with plain fetch: no AWS SDK, no credentials. */
+export async function uploadThroughUrl(url: string, body: Uint8Array): Promise<UploadResponse> {
+  const response = await fetch(url, { method: 'PUT', body });
+  if (!response.ok) {
+    const xml = await response.text();
+    const code = /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
+    const message = /<Message>([^<]*)<\/Message>/.exec(xml)?.[1];
+    throw new Error(
+      `S3 refused the upload: ${response.status} ${response.statusText}` +
+        (code ? ` ${code}` : '') +
+        (message ? `: ${message}` : ''),
+    );
+  }
+  const versionId = response.headers.get('x-amz-version-id') ?? undefined;
+  const etag = response.headers.get('etag') ?? undefined;
+  return { ...(versionId ? { versionId } : {}), ...(etag ? { etag } : {}) };
+}
+
+/** Where the processor writes the result of one version (runtime/processor.ts: `<prefix><key>/<versionId>.json`). */
+export function resultLocation(
+  resultsBucket: string,
+  resultsPrefix: string,
+  key: string,
+  versionId: string,
+): string {
+  return `s3://${resultsBucket}/${resultsPrefix}${key}/${versionId}.json`;
+}
