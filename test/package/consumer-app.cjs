@@ -28,6 +28,11 @@ new refarch.StaticSite(web, 'Site', {
   removalPolicy: RemovalPolicy.DESTROY,
 });
 
+// A pattern whose handler imports runtime dependencies of the package (Powertools, csv-parse): the S3
+// event pipeline, its processor bundled from the installed package's compiled .js.
+const uploads = new Stack(app, 'Uploads');
+new refarch.S3EventPipeline(uploads, 'Pipeline', { removalPolicy: RemovalPolicy.DESTROY });
+
 app.synth();
 console.log(
   JSON.stringify({

@@ -5,9 +5,11 @@
 // Run with `npm run test:package` (jest.package.config.js); `npm run jest` leaves it out because the
 // TypeScript build takes 20-40 s on two cores.
 //
-// Installing: `npm install --offline` of the tarball alone (peer dependencies not installed, scripts not
-// run) needs no network, since the package has no dependencies of its own. aws-cdk-lib, constructs and
-// esbuild are then symlinked from this repository's node_modules: installing them again would copy
+// Installing: `npm install --prefer-offline` of the tarball (peer dependencies not installed, scripts not
+// run). The package's own dependencies (the libraries its Lambda handlers bundle: Powertools, csv-parse)
+// come from npm's cache, which `npm ci` filled, and their metadata from the registry `npm ci` reached
+// (`--offline` fails: `npm ci` caches tarballs, not the registry documents a name-based install reads).
+// aws-cdk-lib, constructs and esbuild are then symlinked from this repository's node_modules: installing them again would copy
 // hundreds of megabytes (aws-cdk-lib) or reach the registry. Node resolves a symlink to its real path, so
 // the app and the package share one aws-cdk-lib, as they would in a real install.
 import { spawnSync, SpawnSyncOptions } from 'child_process';
@@ -72,7 +74,7 @@ beforeAll(() => {
     [
       'install',
       tarball,
-      '--offline',
+      '--prefer-offline',
       '--legacy-peer-deps',
       '--ignore-scripts',
       '--no-audit',
@@ -272,6 +274,24 @@ describe('an app that installs the tarball', () => {
     const tsc = path.join(appDir, 'node_modules', 'typescript', 'bin', 'tsc');
     const listed = run('node', [tsc, '-p', 'tsconfig.json', '--listFiles'], { cwd: appDir });
     expect(listed).toContain(path.join(installed, 'dist', 'lib', 'index.d.ts'));
+  });
+
+  test("synthesizes S3EventPipeline, bundling its processor and the package's runtime dependencies", () => {
+    const template = JSON.parse(fs.readFileSync(path.join(outdir, 'Uploads.template.json'), 'utf8'));
+    const processor = Object.values(
+      template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+    ).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties).includes('Turns CSV uploads'),
+    );
+    expect(processor).toBeDefined();
+    const asset = (processor!.Properties.Code as { S3Key: unknown }).S3Key;
+    const hash = JSON.stringify(asset).match(/[0-9a-f]{64}/)![0];
+    const bundle = fs.readFileSync(path.join(outdir, `asset.${hash}`, 'index.js'), 'utf8');
+    // Powertools and csv-parse are inside the bundle; the AWS SDK is left to the Lambda runtime.
+    expect(bundle).toMatch(/IdempotencyConfig|idempotency/);
+    expect(bundle).toMatch(/csv|CsvError/);
+    expect(bundle).not.toMatch(/require\(["']@aws-lambda-powertools/);
+    expect(bundle).toMatch(/require\(["']@aws-sdk\/client-s3["']\)/);
   });
 
   test('synthesizes StaticSite with the sample site and the invalidation handler from the installed package', () => {
