@@ -282,3 +282,17 @@ export function allowLogDelivery(bucket: s3.IBucket): void {
     }),
   );
 }
+
+/**
+ * The condition that lets a principal use a KMS key only through the given AWS services in the stack's
+ * Region (`kms:ViaService`, e.g. `s3` gives `s3.<region>.amazonaws.com`): S3 or Secrets Manager may use the
+ * key on the principal's behalf, the principal cannot call KMS with it directly.
+ */
+export function onlyThroughServices(
+  scope: IConstruct,
+  ...services: string[]
+): Record<string, Record<string, unknown>> {
+  const region = Stack.of(scope).region;
+  const endpoints = services.map((service) => `${service}.${region}.amazonaws.com`);
+  return { StringEquals: { 'kms:ViaService': endpoints.length === 1 ? endpoints[0] : endpoints } };
+}

@@ -16,6 +16,7 @@ import {
 } from '../core/errors';
 import { acknowledgeNoFunctionDlq, acknowledgeNoReservedConcurrency } from '../core/function-acknowledgments';
 import { runtimeEntry } from '../core/runtime-entry';
+import { onlyThroughServices } from '../core/service-grants';
 import { DatabaseEngine, hostedRotationLogs, MultiAzDatabase } from './multi-az-database';
 
 const NAME = 'DatabaseApplicationUser';
@@ -249,9 +250,7 @@ export class DatabaseApplicationUser extends Construct {
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
           resources: [secretKey.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
-          },
+          conditions: onlyThroughServices(this, 'secretsmanager'),
         }),
       );
     }

@@ -1,4 +1,4 @@
-import { Duration, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Fn, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -14,7 +14,7 @@ import { AlarmTopic, notify } from '../core/alarms';
 import { dailyAndWeeklyBackups, retainableBackupVault } from '../core/backup-plan';
 import { stackCreationId } from '../core/physical-names';
 import { EncryptionKey } from '../core/encryption-key';
-import { allowCloudWatchLogs } from '../core/service-grants';
+import { allowCloudWatchLogs, onlyThroughServices } from '../core/service-grants';
 import {
   PropValidationError,
   validateDuration,
@@ -599,9 +599,7 @@ export class MultiAzDatabase extends Construct implements ec2.IConnectable {
           new iam.PolicyStatement({
             actions: ['kms:Decrypt'],
             resources: [secretKey.keyArn],
-            conditions: {
-              StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
-            },
+            conditions: onlyThroughServices(this, 'secretsmanager'),
           }),
         ],
       });

@@ -32,7 +32,7 @@ import {
 } from '../core/function-acknowledgments';
 import { runtimeEntry } from '../core/runtime-entry';
 import { SecureBucket } from '../core/secure-bucket';
-import { allowCloudWatchLogs } from '../core/service-grants';
+import { allowCloudWatchLogs, onlyThroughServices } from '../core/service-grants';
 
 const CONSTRUCT = 'S3EventPipeline';
 
@@ -343,7 +343,7 @@ export class S3EventPipeline extends Construct {
       grantee,
       actions,
       resourceArns: [this.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+      conditions: onlyThroughServices(this, 's3'),
     });
   }
 
@@ -422,16 +422,11 @@ export class S3EventPipeline extends Construct {
     // The data key, for S3 (SSE-KMS objects read and written) and DynamoDB (encrypted items) only: written
     // out instead of grantEncryptDecrypt's kms:ReEncrypt* and kms:GenerateDataKey* wildcards, and limited by
     // kms:ViaService, so the role cannot call KMS with the key directly (decrypt something else under it).
-    const region = Stack.of(this).region;
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
         resources: [this.encryptionKey.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': [`s3.${region}.amazonaws.com`, `dynamodb.${region}.amazonaws.com`],
-          },
-        },
+        conditions: onlyThroughServices(this, 's3', 'dynamodb'),
       }),
     );
 

@@ -51,7 +51,7 @@ function failureTargets(r: Resources): Set<string> {
  * there what it cannot deliver), or a function the rule invokes without an on-failure destination (once
  * Lambda has accepted an event, its retries end there).
  */
-export function asynchronousDeliveryProblems(r: Resources): string[] {
+function asynchronousDeliveryProblems(r: Resources): string[] {
   return ofType(r, T.rule).flatMap((rule) =>
     ruleTargets(r, rule).flatMap((t) => {
       const out: string[] = [];
