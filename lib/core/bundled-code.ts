@@ -54,6 +54,12 @@ export function bundledNodejsCode(
       local,
       // Never pulled: local bundling always succeeds or throws. The CDK requires an image to be named.
       image: DockerImage.fromRegistry('esbuild-runs-locally'),
+      // Never run either (it would be the image's command), but it names what is bundled. aws-cdk-lib stages
+      // an asset once per app for each distinct set of props, compared as JSON, in which `local` (a function)
+      // does not appear: without the entry here, two entries of one folder would share the first one's
+      // bundle, and the second function would silently run the first one's code (found by an outside
+      // review of the S3 upload route; test/core/bundled-code.test.ts).
+      command: ['esbuild', path.basename(entry), `--target=${target}`],
     },
   });
 }

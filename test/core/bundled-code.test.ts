@@ -80,6 +80,38 @@ test('the asset hash follows the bundle: same code, same hash; changed code, new
   expect(hash()).not.toBe(first);
 });
 
+test('two entries of one folder, in one app, each get their own bundle (not the first one staged)', () => {
+  fs.writeFileSync(
+    path.join(dir, 'other.ts'),
+    'export async function handler(): Promise<string> {\n  return "the other handler";\n}\n',
+  );
+  const outdir = fs.mkdtempSync(path.join(dir, 'out-'));
+  const app = testApp({ 'aws:cdk:bundling-stacks': ['**'] }, { outdir });
+  const stack = new Stack(app, 'TwoEntries');
+  const runtime = lambda.Runtime.NODEJS_24_X;
+  for (const [id, file] of [
+    ['First', 'handler.ts'],
+    ['Second', 'other.ts'],
+  ]) {
+    new lambda.Function(stack, id, {
+      code: bundledNodejsCode('Test', 'entry', path.join(dir, file), runtime),
+      handler: 'index.handler',
+      runtime,
+    });
+  }
+  const template = Template.fromJSON(app.synth().getStackByName('TwoEntries').template);
+  const codeOf = (id: string) => {
+    const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([logical]) =>
+      logical.startsWith(id),
+    )![1];
+    const key = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
+    return fs.readFileSync(path.join(outdir, `asset.${key}`, 'index.js'), 'utf8');
+  };
+  expect(codeOf('First')).toContain('greet');
+  expect(codeOf('First')).not.toContain('the other handler');
+  expect(codeOf('Second')).toContain('the other handler');
+});
+
 test.each([
   [
     'a missing file',
