@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { adoptCdkManagedFunctions } from '../core/cdk-managed-functions';
 import { Profile } from '../core/profile';
-import { CognitoProtectedApi } from './cognito-protected-api';
+import { CognitoProtectedApi, CognitoProtectedApiProps } from './cognito-protected-api';
 
 /** Props of {@link CognitoApiStack}. */
 export interface CognitoApiStackProps extends StackProps {
@@ -35,30 +35,8 @@ export class CognitoApiStack extends Stack {
     });
     const sandbox = props.profile === 'sandbox';
     this.notesApi = new CognitoProtectedApi(this, 'NotesApi', {
+      ...demoApiProps(props.profile),
       domainPrefix: props.domainPrefix ?? `refarch-notes-${props.profile}-${this.account}`,
-      // A local single-page app during development; add your https origin for a hosted one.
-      callbackUrls: ['http://localhost:3000/callback'],
-      logoutUrls: ['http://localhost:3000/'],
-      // Sandbox: a learner creates test users with the AWS CLI; production: administrators invite users.
-      selfSignUpEnabled: false,
-      // Sandbox: TOTP offered, not forced, so a test user can sign in without an authenticator app.
-      mfa: sandbox ? cognito.Mfa.OPTIONAL : cognito.Mfa.REQUIRED,
-      // Sandbox: Essentials (free tier up to 10,000 monthly active users); production: Plus threat protection.
-      featurePlan: sandbox ? cognito.FeaturePlan.ESSENTIALS : cognito.FeaturePlan.PLUS,
-      deletionProtection: !sandbox,
-      removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-      logRetention: logs.RetentionDays.ONE_YEAR,
-      // Sandbox: no reservation. A new account's Lambda concurrency quota can be 10, and Lambda refuses
-      // any reservation that leaves less than its minimum unreserved, so the stack would not deploy
-      // there; the stage throttling below bounds the function instead. Production reserves 50.
-      reserveConcurrency: !sandbox,
-      reservedConcurrentExecutions: sandbox ? undefined : 50,
-      throttlingRateLimit: sandbox ? 10 : 100,
-      throttlingBurstLimit: sandbox ? 20 : 200,
-      enableWaf: !sandbox,
-      // The identity pool shows how signed-in users get temporary AWS credentials (000 L6); no guests.
-      createIdentityPool: true,
-      allowGuests: false,
     });
     // What the README's "try it" reads with `aws cloudformation describe-stacks`: every value a step needs,
     // the Region included (in the URLs), so no step depends on the CLI's configured Region.
@@ -82,4 +60,37 @@ export class CognitoApiStack extends Stack {
     // The CDK's own helper functions log into log groups of this stack (deleted with the sandbox).
     adoptCdkManagedFunctions(this, { removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN });
   }
+}
+
+/**
+ * The demo's settings of a {@link CognitoProtectedApi} for a profile, all but the domain prefix; the S3
+ * event pipeline's optional upload API (S3EventPipelineStack `uploadApi`) is built with the same ones.
+ */
+export function demoApiProps(profile: Profile): Omit<CognitoProtectedApiProps, 'domainPrefix'> {
+  const sandbox = profile === 'sandbox';
+  return {
+    // A local single-page app during development; add your https origin for a hosted one.
+    callbackUrls: ['http://localhost:3000/callback'],
+    logoutUrls: ['http://localhost:3000/'],
+    // Sandbox: a learner creates test users with the AWS CLI; production: administrators invite users.
+    selfSignUpEnabled: false,
+    // Sandbox: TOTP offered, not forced, so a test user can sign in without an authenticator app.
+    mfa: sandbox ? cognito.Mfa.OPTIONAL : cognito.Mfa.REQUIRED,
+    // Sandbox: Essentials (free tier up to 10,000 monthly active users); production: Plus threat protection.
+    featurePlan: sandbox ? cognito.FeaturePlan.ESSENTIALS : cognito.FeaturePlan.PLUS,
+    deletionProtection: !sandbox,
+    removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    logRetention: logs.RetentionDays.ONE_YEAR,
+    // Sandbox: no reservation. A new account's Lambda concurrency quota can be 10, and Lambda refuses
+    // any reservation that leaves less than its minimum unreserved, so the stack would not deploy
+    // there; the stage throttling below bounds the function instead. Production reserves 50.
+    reserveConcurrency: !sandbox,
+    reservedConcurrentExecutions: sandbox ? undefined : 50,
+    throttlingRateLimit: sandbox ? 10 : 100,
+    throttlingBurstLimit: sandbox ? 20 : 200,
+    enableWaf: !sandbox,
+    // The identity pool shows how signed-in users get temporary AWS credentials (000 L6); no guests.
+    createIdentityPool: true,
+    allowGuests: false,
+  };
 }

@@ -12,13 +12,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { acknowledge, guardRule } from '../core/acknowledge';
+import { acknowledge } from '../core/acknowledge';
 import {
   acknowledgeInlinePolicy,
   acknowledgeNoFunctionDlq,
   acknowledgeNoReservedConcurrency,
   acknowledgeOutsideVpc,
   acknowledgeXrayWildcard,
+  restrictApiInvokePermissions,
 } from '../core/function-acknowledgments';
 import { AlarmTopic, notify } from '../core/alarms';
 import { dailyAndWeeklyBackups } from '../core/backup-plan';
@@ -358,7 +359,6 @@ export class CognitoProtectedApi extends Construct {
     const rate = props.throttlingRateLimit ?? 50;
     const burst = props.throttlingBurstLimit ?? 100;
     const allowedOrigins = props.allowedOrigins ?? originsOf(props.callbackUrls);
-    const stack = Stack.of(this);
 
     this.alarmTopic =
       props.alarmTopic ?? new AlarmTopic(this, 'AlarmTopic', { keyRemovalPolicy: removalPolicy }).topic;
@@ -572,19 +572,7 @@ export class CognitoProtectedApi extends Construct {
         requestParameters: Object.fromEntries(pathParams.map((p) => [`method.request.path.${p}`, true])),
       });
     });
-    // Each invoke permission names apigateway.amazonaws.com with SourceArn = this API's method ARN and
-    // SourceAccount = this account (confused-deputy protection). Control Tower's guard rule only accepts
-    // literal strings or Ref/GetAtt there, and both are Fn::Join / Ref AWS::AccountId until deploy time.
-    for (const child of this.api.node.findAll()) {
-      if (!(child instanceof lambda.CfnPermission)) continue;
-      child.sourceAccount = stack.account;
-      acknowledge(child, {
-        id: guardRule('lambda_function_public_access_prohibited_check'),
-        reason:
-          'Only API Gateway may invoke, and only for this API method in this account: SourceArn is the method ARN and ' +
-          'SourceAccount the account, both resolved at deploy time; the rule reads them literally and sees no string.',
-      });
-    }
+    restrictApiInvokePermissions(this.api);
 
     this.usagePlan = this.api.addUsagePlan('UsagePlan', {
       description: `Meters API keys of ${this.node.path}; users are still authenticated by Cognito.`,

@@ -1,5 +1,7 @@
 // Acknowledgments every Lambda function of these patterns needs for the same reasons: each helper
 // names the exact rule ids once, and the caller gives the reason that holds for its function.
+import { Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
 import { acknowledge, guardRule } from './acknowledge';
 
@@ -58,4 +60,23 @@ export function acknowledgeLogGroupWithoutCmk(logGroup: IConstruct, reason: stri
     ...NIST_HIPAA_PCI.map((pack) => ({ id: `${pack}-CloudWatchLogGroupEncrypted`, reason })),
     { id: guardRule('cloudwatch_log_group_encrypted_check'), reason },
   );
+}
+
+/**
+ * The invoke permissions API Gateway methods under `scope` give their functions: each names
+ * apigateway.amazonaws.com with SourceArn = the method ARN; SourceAccount = this account is added here
+ * (confused-deputy protection). Control Tower's guard rule only accepts literal strings or Ref/GetAtt
+ * there, and both are Fn::Join / Ref AWS::AccountId until deploy time, so it is acknowledged with why.
+ */
+export function restrictApiInvokePermissions(scope: IConstruct): void {
+  for (const child of scope.node.findAll()) {
+    if (!(child instanceof lambda.CfnPermission)) continue;
+    child.sourceAccount = Stack.of(child).account;
+    acknowledge(child, {
+      id: guardRule('lambda_function_public_access_prohibited_check'),
+      reason:
+        'Only API Gateway may invoke, and only for this API method in this account: SourceArn is the method ARN and ' +
+        'SourceAccount the account, both resolved at deploy time; the rule reads them literally and sees no string.',
+    });
+  }
 }

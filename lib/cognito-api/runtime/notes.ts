@@ -14,6 +14,16 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import {
+  allowedOriginsFromEnv,
+  callerSub,
+  HttpError,
+  jsonApiHandler,
+  jsonObjectBody,
+  RouteResult,
+} from '../../core/runtime/http-api';
+
+export { callerSub, HttpError } from '../../core/runtime/http-api';
 
 /** Longest title and body the API accepts (the API Gateway model enforces the same limits). */
 export const MAX_TITLE_LENGTH = 200;
@@ -39,32 +49,11 @@ export interface NotesDependencies {
   readonly newId?: () => string;
 }
 
-/** A client error the handler turns into a 4XX response with this message. */
-export class HttpError extends Error {
-  constructor(
-    public readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Validates a create-note body; throws HttpError(400) naming the field that is wrong. */
 export function parseNewNote(raw: string | null): { title: string; body: string } {
-  if (raw === null || raw.trim() === '')
-    throw new HttpError(400, 'request body is required: {"title": "...", "body": "..."}');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new HttpError(400, 'request body is not valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new HttpError(400, 'request body must be a JSON object with "title" and "body"');
-  }
-  const o = parsed as Record<string, unknown>;
+  const o = jsonObjectBody(raw, 'with "title" and "body"');
   const unknownFields = Object.keys(o).filter((k) => k !== 'title' && k !== 'body');
   if (unknownFields.length > 0) {
     throw new HttpError(400, `unknown field(s): ${unknownFields.join(', ')}; allowed: title, body`);
@@ -80,15 +69,6 @@ export function parseNewNote(raw: string | null): { title: string; body: string 
     throw new HttpError(400, `field 'body' must be a string of at most ${MAX_BODY_LENGTH} characters`);
   }
   return { title: o.title, body };
-}
-
-/** The caller's user id, from the claims API Gateway's Cognito authorizer verified. */
-export function callerSub(event: APIGatewayProxyEvent): string {
-  const claims = event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined;
-  const sub = claims?.sub;
-  // Unreachable behind the authorizer; refusing is safer than reading or writing a shared partition.
-  if (typeof sub !== 'string' || sub.length === 0) throw new HttpError(401, 'no authenticated user');
-  return sub;
 }
 
 function noteIdOf(event: APIGatewayProxyEvent): string {
@@ -143,7 +123,7 @@ export function createHandler(
   const now = deps.now ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;
 
-  const route = async (event: APIGatewayProxyEvent): Promise<{ statusCode: number; body?: unknown }> => {
+  const route = async (event: APIGatewayProxyEvent): Promise<RouteResult> => {
     const userId = callerSub(event);
     const key = `${event.httpMethod} ${event.resource}`;
     switch (key) {
@@ -215,29 +195,7 @@ export function createHandler(
     }
   };
 
-  return async (event) => {
-    const origin = event.headers?.origin ?? event.headers?.Origin;
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    if (origin && deps.allowedOrigins.includes(origin)) {
-      headers['Access-Control-Allow-Origin'] = origin;
-      headers.Vary = 'Origin';
-    }
-    try {
-      const result = await route(event);
-      return {
-        statusCode: result.statusCode,
-        headers,
-        body: result.body === undefined ? '' : JSON.stringify(result.body),
-      };
-    } catch (e) {
-      if (e instanceof HttpError) {
-        return { statusCode: e.statusCode, headers, body: JSON.stringify({ message: e.message }) };
-      }
-      // Log the detail for the operator; the caller gets no internals.
-      console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: String(e) }));
-      return { statusCode: 500, headers, body: JSON.stringify({ message: 'internal error' }) };
-    }
-  };
+  return jsonApiHandler(deps.allowedOrigins, route);
 }
 
 let cached: ((event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>) | undefined;
@@ -247,7 +205,7 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
   cached ??= createHandler({
     client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
     tableName: process.env.TABLE_NAME ?? '',
-    allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '').split(',').filter((o) => o.length > 0),
+    allowedOrigins: allowedOriginsFromEnv(process.env.ALLOWED_ORIGINS),
   });
   return cached(event);
 }
