@@ -20,6 +20,8 @@ export * from './static-site/viewer-request-code';
 export * from './static-site/content-invalidation';
 export * from './s3-events/s3-event-pipeline';
 export * from './s3-events/replay';
+export * from './s3-events/upload-url-route';
+export * from './s3-events/upload-file-names';
 export * from './core/web-acl';
 
 // The demo stacks: each maps a profile (`sandbox` or `production`) to construct props, as `npx cdk synth`

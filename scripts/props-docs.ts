@@ -34,6 +34,10 @@ export const PROPS_READMES: readonly PropsReadme[] = [
   },
   { readme: 'lib/cognito-api/README.md', roots: ['CognitoProtectedApiProps', 'CognitoApiStackProps'] },
   { readme: 'lib/static-site/README.md', roots: ['StaticSiteProps', 'StaticSiteStackProps'] },
+  {
+    readme: 'lib/s3-events/README.md',
+    roots: ['S3EventPipelineProps', 'S3EventPipelineStackProps', 'UploadUrlRouteProps'],
+  },
 ];
 
 /** A source file: path from the repository root, and its text. */

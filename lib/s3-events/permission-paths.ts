@@ -1,3 +1,4 @@
+import { COGNITO_API_PERMISSIONS } from '../cognito-api/permission-paths';
 import { PatternPermissions } from '../core/permission-paths';
 
 /*
@@ -191,6 +192,110 @@ export const S3_EVENT_PIPELINE_PERMISSIONS: PatternPermissions = {
       'Pipeline/Uploads/AccessLogs': 'Sandbox only: empties its access-log bucket on destroy.',
       'Pipeline/Results': 'Sandbox only: empties the results bucket when the stack is destroyed.',
       'Pipeline/Results/AccessLogs': 'Sandbox only: empties its access-log bucket on destroy.',
+    },
+  },
+};
+
+// --- With the browser upload path (S3EventPipelineStack `uploadApi`, -c s3UploadApi=true) ------------------
+
+const SIGNER = { role: 'UploadRoute/SignerRole' } as const;
+/** An upload through a URL the signer signed: in the folder of the user's Cognito sub. */
+const USER_UPLOAD = '${Pipeline/Uploads.Arn}/uploads/3f1c2a9e-8b7d-4e21-9c4a-1d2e3f4a5b6c/orders.csv';
+
+/** The Cognito pattern's paths, for its API built as `UploadApi` in this stack instead of `NotesApi`. */
+const cognitoApiAs = (id: string): PatternPermissions =>
+  JSON.parse(JSON.stringify(COGNITO_API_PERMISSIONS).replace(/NotesApi\//g, `${id}/`)) as PatternPermissions;
+const uploadApi = cognitoApiAs('UploadApi');
+
+/**
+ * The demo stack with the upload API: the pipeline's paths, the Cognito pattern's (its API is built in
+ * this stack as `UploadApi`), and the signer's. Proven by test/s3-events/upload-url-route.test.ts.
+ */
+export const S3_UPLOAD_API_PERMISSIONS: PatternPermissions = {
+  paths: [
+    ...S3_EVENT_PIPELINE_PERMISSIONS.paths,
+    // The upload API has no identity pool (createIdentityPool: false), so no path of its roles.
+    ...uploadApi.paths.filter((p) => !JSON.stringify(p.caller).includes('UploadApi/IdentityPool/')),
+    {
+      why:
+        "A pre-signed PUT URL acts with the signer's permissions when S3 checks it: the signer may put uploads " +
+        'under the upload prefix',
+      caller: SIGNER,
+      actions: ['s3:PutObject'],
+      resource: USER_UPLOAD,
+      expect: 'allow',
+    },
+    {
+      why: 'S3 encrypts what the URLs upload with the data key (SSE-KMS default encryption), through S3 only',
+      caller: SIGNER,
+      actions: ['kms:GenerateDataKey'],
+      resource: '${Pipeline/Key.Arn}',
+      context: via('s3'),
+      expect: 'allow',
+    },
+    {
+      why: 'A URL the signer signs cannot read an upload back, replace a result, or delete anything',
+      caller: SIGNER,
+      actions: ['s3:GetObject', 's3:DeleteObject'],
+      resource: USER_UPLOAD,
+      expect: 'deny',
+    },
+    {
+      why: 'The signer cannot sign writes outside the upload prefix (the processor would not see them)',
+      caller: SIGNER,
+      actions: ['s3:PutObject'],
+      resource: '${Pipeline/Uploads.Arn}/private/orders.csv',
+      expect: 'deny',
+    },
+    {
+      why: 'The signer cannot write results',
+      caller: SIGNER,
+      actions: ['s3:PutObject'],
+      resource: RESULT,
+      expect: 'deny',
+    },
+    {
+      why: 'The signer cannot decrypt anything with the data key, through S3 or directly',
+      caller: SIGNER,
+      actions: ['kms:Decrypt'],
+      resource: '${Pipeline/Key.Arn}',
+      context: via('s3'),
+      expect: 'deny',
+    },
+    {
+      why: 'The signer cannot use the data key directly, outside S3 (kms:ViaService)',
+      caller: SIGNER,
+      actions: ['kms:GenerateDataKey'],
+      resource: '${Pipeline/Key.Arn}',
+      expect: 'deny',
+    },
+    {
+      why: 'Nobody calls the signer directly, around the API and its authorizer',
+      caller: { anonymous: true },
+      actions: ['lambda:InvokeFunction'],
+      resource: '${UploadRoute/Signer.Arn}',
+      expect: 'deny',
+    },
+  ],
+  dataAccess: {
+    ...S3_EVENT_PIPELINE_PERMISSIONS.dataAccess,
+    ...uploadApi.dataAccess,
+    'UploadApi/BackupPlan/Selection/Role': {
+      ...uploadApi.dataAccess['UploadApi/BackupPlan/Selection/Role'],
+      'Pipeline/Key':
+        'Production only: AWSBackupServiceRolePolicyForBackup allows kms:Decrypt and kms:GenerateDataKey through ' +
+        'DynamoDB (kms:ViaService) on every key of the account whose policy trusts the account, this one included. ' +
+        "Only AWS Backup can assume the role, and the API's plan selects the notes table alone, so the pipeline's " +
+        'tables are never read through it; a plan of your own that names this role would reach them.',
+      'Pipeline/AlarmTopic/Key':
+        'Production only: the same managed-policy grant, on the alarm topic key, which encrypts no table or backup.',
+    },
+    'UploadRoute/SignerRole': {
+      'Pipeline/Uploads':
+        'Signs PUT URLs: S3 checks each upload through a URL against this role, which may put objects under the upload ' +
+        'prefix only (each URL names one key in the caller’s folder, chosen by the function, and one size).',
+      'Pipeline/Key':
+        'S3 encrypts the uploads made through the URLs with the data key (kms:GenerateDataKey through S3 only).',
     },
   },
 };

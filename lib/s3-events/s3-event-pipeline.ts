@@ -165,6 +165,8 @@ export class S3EventPipeline extends Construct {
   public readonly uploadSuffix: string;
   /** The results key prefix. */
   public readonly resultsPrefix: string;
+  /** The largest upload the processor reads. */
+  public readonly maxObjectSize: Size;
 
   constructor(scope: Construct, id: string, props: S3EventPipelineProps = {}) {
     super(scope, id);
@@ -174,6 +176,7 @@ export class S3EventPipeline extends Construct {
     this.uploadPrefix = props.uploadPrefix ?? 'uploads/';
     this.uploadSuffix = props.uploadSuffix ?? '.csv';
     this.resultsPrefix = props.resultsPrefix ?? 'results/';
+    this.maxObjectSize = props.maxObjectSize ?? Size.mebibytes(10);
 
     if (props.encryptionKey) {
       this.encryptionKey = props.encryptionKey;
@@ -360,7 +363,6 @@ export class S3EventPipeline extends Construct {
     });
     logGroup.grantWrite(role);
     const runtime = lambda.Runtime.NODEJS_24_X;
-    const maxObjectSize = props.maxObjectSize ?? Size.mebibytes(10);
     const fn = new lambda.Function(this, 'Processor', {
       code: bundledNodejsCode(CONSTRUCT, 'processor', PROCESSOR_ENTRY, runtime),
       handler: 'index.handler',
@@ -381,7 +383,7 @@ export class S3EventPipeline extends Construct {
         UPLOAD_SUFFIX: this.uploadSuffix,
         RECORDS_TABLE: this.recordsTable.tableName,
         IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
-        MAX_OBJECT_BYTES: String(maxObjectSize.toBytes()),
+        MAX_OBJECT_BYTES: String(this.maxObjectSize.toBytes()),
       },
       // Lambda's asynchronous invocation settings (001 L2869-2874): retries, then the on-failure destination,
       // which receives the event with the error (requestPayload, responsePayload), ready for a replay.

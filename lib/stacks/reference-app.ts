@@ -98,7 +98,14 @@ export const PATTERN_STACKS: PatternStackEntry[] = [
     permissions: S3_EVENT_PIPELINE_PERMISSIONS,
     title: 'S3 event processing: upload → EventBridge → Lambda → results bucket and DynamoDB',
     construct: 'S3EventPipeline',
-    create: (app, stackId, profile) => new S3EventPipelineStack(app, stackId, { profile }),
+    create: (app, stackId, profile) =>
+      new S3EventPipelineStack(app, stackId, {
+        profile,
+        // The browser upload path (an API with a pre-signed URL route) is opt-in: context key s3UploadApi,
+        // kept in cdk.json (a deploy without it deletes the API).
+        uploadApi: ['true', true].includes(app.node.tryGetContext('s3UploadApi')),
+        uploadApiDomainPrefix: app.node.tryGetContext('s3UploadApiDomainPrefix'),
+      }),
   },
 ];
 

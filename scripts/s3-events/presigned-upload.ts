@@ -1,14 +1,12 @@
 // An upload through a pre-signed URL: the signer (who has AWS credentials) creates the URL; whoever holds
 // it uploads with a plain HTTP PUT and no credentials at all. Used by `npm run upload` (scripts/upload.ts)
 // and tested against s3rver in test/s3-events/presigned-upload.test.ts.
-//
-// This is in scripts/, not lib/: it needs @aws-sdk/client-s3 and @aws-sdk/s3-request-presigner, which are
-// development dependencies of this repository, and every module the package ships must load with only the
-// peer dependencies installed (test/package). An application signs its URLs with its own SDK anyway.
-import { PutObjectCommand, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import * as path from 'path';
 import { UsageError } from './cli';
+
+// Signing is shared with the upload-URL route's function (lib/s3-events/runtime/upload-url.ts).
+export { presignUpload, presigningClient } from '../../lib/s3-events/runtime/presign';
+export type { PresignUploadInput } from '../../lib/s3-events/runtime/presign';
 
 /** The longest object key S3 takes, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1024;
@@ -56,36 +54,6 @@ export function checkSize(file: string, size: number, maxObjectBytes: number): v
         "(the processor's MAX_OBJECT_BYTES): it would fail without being read",
     );
   }
-}
-
-/**
- * An S3 client for signing. `requestChecksumCalculation: 'WHEN_REQUIRED'`: otherwise the SDK puts a
- * checksum of the (empty) body it signs into the URL, and S3 refuses the real body.
- */
-export function presigningClient(config: S3ClientConfig): S3Client {
-  return new S3Client({ requestChecksumCalculation: 'WHEN_REQUIRED', ...config });
-}
-
-export interface PresignUploadInput {
-  readonly bucket: string;
-  readonly key: string;
-  /** The exact size of the body: signed (`content-length` is a signed header), so S3 refuses any other. */
-  readonly contentLength: number;
-  readonly expiresSeconds: number;
-}
-
-/** A pre-signed PutObject URL for exactly this key and body length. */
-export async function presignUpload(s3: S3Client, input: PresignUploadInput): Promise<string> {
-  const url = await getSignedUrl(
-    s3,
-    new PutObjectCommand({ Bucket: input.bucket, Key: input.key, ContentLength: input.contentLength }),
-    { expiresIn: input.expiresSeconds, signableHeaders: new Set(['content-length']) },
-  );
-  const signed = new URL(url).searchParams.get('X-Amz-SignedHeaders') ?? '';
-  if (!signed.split(';').includes('content-length')) {
-    throw new Error(`the pre-signed URL does not sign content-length (signed headers: '${signed}')`);
-  }
-  return url;
 }
 
 export interface UploadResponse {

@@ -10,7 +10,10 @@ import {
   ShellBlock,
   stripComments,
 } from '../../scripts/readme-shell-blocks';
+import { Template } from 'aws-cdk-lib/assertions';
+import { S3EventPipelineStack } from '../../lib/s3-events/s3-event-pipeline-stack';
 import { synthesizeApp } from '../reliability/synthesized-app';
+import { testApp } from '../support/app';
 
 /**
  * The try-it blocks a learner pastes, kept honest: every ```bash/```sh/```shell block of the top README and
@@ -32,6 +35,14 @@ function context(): CheckContext {
       outputs.set(s.stackId, keys);
     }
   }
+  // Opt-in parts of a demo stack, whose outputs a README reads after turning them on.
+  const s3 = outputs.get('RefArch-S3EventPipeline') ?? new Set<string>();
+  const withUploadApi = new S3EventPipelineStack(testApp(), 'RefArch-S3EventPipeline', {
+    profile: 'sandbox',
+    uploadApi: true, // -c s3UploadApi=true
+  });
+  for (const key of Object.keys(Template.fromStack(withUploadApi).toJSON().Outputs ?? {})) s3.add(key);
+  outputs.set('RefArch-S3EventPipeline', s3);
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
   };

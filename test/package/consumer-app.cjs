@@ -31,7 +31,13 @@ new refarch.StaticSite(web, 'Site', {
 // A pattern whose handler imports runtime dependencies of the package (Powertools, csv-parse): the S3
 // event pipeline, its processor bundled from the installed package's compiled .js.
 const uploads = new Stack(app, 'Uploads');
-new refarch.S3EventPipeline(uploads, 'Pipeline', { removalPolicy: RemovalPolicy.DESTROY });
+const pipeline = new refarch.S3EventPipeline(uploads, 'Pipeline', { removalPolicy: RemovalPolicy.DESTROY });
+// Its browser upload route, on the Cognito pattern's API: a second handler of the same runtime folder.
+const api = new refarch.CognitoProtectedApi(uploads, 'Api', {
+  domainPrefix: 'consumer-uploads',
+  callbackUrls: ['http://localhost:3000/callback'],
+});
+new refarch.UploadUrlRoute(uploads, 'UploadRoute', { pipeline, api: api.api, authorizer: api.authorizer });
 
 app.synth();
 console.log(

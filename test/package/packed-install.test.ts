@@ -294,6 +294,24 @@ describe('an app that installs the tarball', () => {
     expect(bundle).toMatch(/require\(["']@aws-sdk\/client-s3["']\)/);
   });
 
+  test("synthesizes UploadUrlRoute, its signer bundled from its own entry (not the processor's)", () => {
+    const template = JSON.parse(fs.readFileSync(path.join(outdir, 'Uploads.template.json'), 'utf8'));
+    const functions = Object.values(
+      template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+    ).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const bundleOf = (description: string) => {
+      const fn = functions.find((r) => JSON.stringify(r.Properties.Description).includes(description));
+      expect(fn).toBeDefined();
+      const hash = JSON.stringify(fn!.Properties.Code).match(/[0-9a-f]{64}/)![0];
+      return fs.readFileSync(path.join(outdir, `asset.${hash}`, 'index.js'), 'utf8');
+    };
+    const signer = bundleOf('Signs upload URLs');
+    expect(signer).toMatch(/require\(["']@aws-sdk\/s3-request-presigner["']\)/);
+    expect(signer).toContain('URL_EXPIRY_SECONDS');
+    expect(signer).not.toMatch(/IdempotencyConfig/);
+    expect(bundleOf('Turns CSV uploads')).not.toContain('URL_EXPIRY_SECONDS');
+  });
+
   test('synthesizes StaticSite with the sample site and the invalidation handler from the installed package', () => {
     const { samplePath } = {
       samplePath: JSON.parse(appOutput.trim().split('\n').pop() as string).sampleSitePath,
