@@ -33,6 +33,7 @@ import {
 } from '../core/errors';
 import { ReferenceVpc } from '../core/network';
 import { AccessLogBucket } from '../core/secure-bucket';
+import { acknowledgeVpcAutoScalingGroup, sessionManagerPolicy } from '../core/instance-fleet';
 import { RETRY_FUNCTION } from '../core/boot-retry';
 import { DatabaseApplicationUser } from '../multi-az-database/application-user';
 import { MultiAzDatabase } from '../multi-az-database/multi-az-database';
@@ -452,36 +453,8 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: 'App-tier instances: Session Manager and reading the database secret, nothing else',
     });
-    // Session Manager alone (004 L1001-1003): the five actions AWS documents as the minimum an instance
-    // needs, instead of the AWS managed AmazonSSMManagedInstanceCore, whose ssm:GetParameter(s) on "*"
-    // would let a compromised internet-facing instance read every parameter of the Region (and which adds
-    // documents, associations, inventory and patching the app does not use). Nothing on the instance
-    // reads a parameter: the image id is resolved by CloudFormation at deploy time.
-    const sessionManager = new iam.ManagedPolicy(this, 'SessionManagerPolicy', {
-      description:
-        'Session Manager: the SSM Agent registers the instance and opens session channels, nothing else',
-      roles: [this.instanceRole],
-      statements: [
-        new iam.PolicyStatement({
-          actions: [
-            'ssm:UpdateInstanceInformation',
-            'ssmmessages:CreateControlChannel',
-            'ssmmessages:CreateDataChannel',
-            'ssmmessages:OpenControlChannel',
-            'ssmmessages:OpenDataChannel',
-          ],
-          resources: ['*'],
-        }),
-      ],
-    });
-    acknowledge(sessionManager, {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'The ssmmessages actions (the Session Manager channels) support no resource type, only "*", and ' +
-        'ssm:UpdateInstanceInformation (the agent\'s heartbeat) is granted on "*" as AWS\'s minimal Session Manager ' +
-        'instance policy writes it; AWS documents these five actions as that policy. They read no parameter, ' +
-        'document or data.',
-    });
+    // Session Manager only, no key pair or port 22 (lib/core/session-manager.ts).
+    const sessionManager = sessionManagerPolicy(this, this.instanceRole);
     // A customer-managed policy rather than the inline one grants would write (NIST/HIPAA/PCI
     // IAMNoInlinePolicy): read the app user's secret (never the master secret) and signal this stack,
     // nothing else. The launch template gets the role without policy updates, so the CDK cannot add an
@@ -1015,19 +988,7 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
           'The load balancer is the public entry of a website: its group must accept HTTP/HTTPS from any address. ' +
           'The app and database groups accept only the group in front of them.',
       });
-    acknowledge(this.autoScalingGroup, {
-      id: guardRule('autoscaling_multiple_az_check'),
-      reason:
-        'The group is placed in private subnets of two AZs (VPCZoneIdentifier); the rule only reads the ' +
-        'AvailabilityZones list, which a VPC-placed group does not write.',
-    });
-    acknowledge(this.autoScalingGroup, {
-      id: guardRule('autoscaling_mixed_instances_policy_multiple_instance_types_check'),
-      reason:
-        'The group launches one instance type from its launch template. A mixed instances policy with fallback types ' +
-        'would hide the launch template from the cdk-nag EC26/IMDSv2 rules (they cannot read it there) and pull in ' +
-        'Nitro in-transit encryption rules that burstable t4g types cannot meet; a learner sees one clear template.',
-    });
+    acknowledgeVpcAutoScalingGroup(this.autoScalingGroup);
     if (!props.deletionProtection && props.deletionProtection !== undefined) {
       const reason =
         'deletionProtection is false (sandbox profile) so that cdk destroy removes the load balancer and leaves no ' +
