@@ -23,6 +23,8 @@ export * from './s3-events/replay';
 export * from './s3-events/upload-url-route';
 export * from './s3-events/upload-file-names';
 export * from './core/web-acl';
+export * from './queue-workers/queue-worker-fleet';
+export * from './queue-workers/scaling';
 
 // The demo stacks: each maps a profile (`sandbox` or `production`) to construct props, as `npx cdk synth`
 // in this repository builds them. `new SnsSqsFanoutStack(app, 'Orders', { profile: 'sandbox' })` in your
@@ -34,3 +36,4 @@ export * from './three-tier-web-app/three-tier-web-app-stack';
 export * from './cognito-api/cognito-api-stack';
 export * from './static-site/static-site-stack';
 export * from './s3-events/s3-event-pipeline-stack';
+export * from './queue-workers/queue-workers-stack';

@@ -38,6 +38,7 @@ export const PROPS_READMES: readonly PropsReadme[] = [
     readme: 'lib/s3-events/README.md',
     roots: ['S3EventPipelineProps', 'S3EventPipelineStackProps', 'UploadUrlRouteProps'],
   },
+  { readme: 'lib/queue-workers/README.md', roots: ['QueueWorkerFleetProps', 'QueueWorkersStackProps'] },
 ];
 
 /** A source file: path from the repository root, and its text. */

@@ -8,6 +8,7 @@ import { SNS_SQS_FANOUT_PERMISSIONS } from '../sns-sqs-fanout/permission-paths';
 import { S3_EVENT_PIPELINE_PERMISSIONS } from '../s3-events/permission-paths';
 import { STATIC_SITE_PERMISSIONS } from '../static-site/permission-paths';
 import { THREE_TIER_WEB_APP_PERMISSIONS } from '../three-tier-web-app/permission-paths';
+import { QUEUE_WORKERS_PERMISSIONS } from '../queue-workers/permission-paths';
 import { CognitoApiStack } from '../cognito-api/cognito-api-stack';
 import { MultiAzDatabaseStack } from '../multi-az-database/multi-az-database-stack';
 import { KinesisPipelineStack } from '../kinesis-pipeline/kinesis-pipeline-stack';
@@ -15,6 +16,7 @@ import { SnsSqsFanoutStack } from '../sns-sqs-fanout/sns-sqs-fanout-stack';
 import { S3EventPipelineStack } from '../s3-events/s3-event-pipeline-stack';
 import { StaticSiteStack } from '../static-site/static-site-stack';
 import { ThreeTierWebAppStack } from '../three-tier-web-app/three-tier-web-app-stack';
+import { QueueWorkersStack } from '../queue-workers/queue-workers-stack';
 
 /**
  * One demo stack per pattern. Each entry maps the profile to construct props inside its stack;
@@ -106,6 +108,14 @@ export const PATTERN_STACKS: PatternStackEntry[] = [
         uploadApi: ['true', true].includes(app.node.tryGetContext('s3UploadApi')),
         uploadApiDomainPrefix: app.node.tryGetContext('s3UploadApiDomainPrefix'),
       }),
+  },
+  {
+    stackId: 'RefArch-QueueWorkers',
+    folder: 'queue-workers',
+    permissions: QUEUE_WORKERS_PERMISSIONS,
+    title: 'EC2 worker fleet scaling on an SQS backlog (queue-based load levelling)',
+    construct: 'QueueWorkerFleet',
+    create: (app, stackId, profile) => new QueueWorkersStack(app, stackId, { profile }),
   },
 ];
 

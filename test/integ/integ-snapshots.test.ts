@@ -24,6 +24,7 @@ import { exactly, INTEG_STACK_PREFIX, IntegCase } from './integ-helpers';
 import * as cognitoApi from './integ.cognito-api';
 import * as kinesisPipeline from './integ.kinesis-pipeline';
 import * as multiAzDatabase from './integ.multi-az-database';
+import * as queueWorkers from './integ.queue-workers';
 import * as s3Events from './integ.s3-events';
 import * as snsSqsFanout from './integ.sns-sqs-fanout';
 import * as staticSite from './integ.static-site';
@@ -152,6 +153,92 @@ const SPECS: Record<string, Spec> = {
         fail: [
           { events: [] },
           { events: [{ message: '{"msg":"order event failed; SQS will deliver it again"}' }] },
+        ],
+      },
+    ],
+  },
+  'integ.queue-workers.ts': {
+    build: queueWorkers.build,
+    sdkCalls: [
+      'S3.listObjectsV2',
+      'S3.listObjectsV2',
+      'SNS.publish',
+      'SNS.publish',
+      'SQS.getQueueAttributes',
+      'SQS.sendMessage',
+    ],
+    httpCalls: 0,
+    // The sandbox deletes the VPC, queues, bucket (emptied first), key, topic and logs.
+    retained: [],
+    samples: [
+      {
+        label: 'the receipt of the order published to the topic is at receipts/<orderId>.json',
+        find: and(api('listObjectsV2'), paramsHave(`receipts/${queueWorkers.ORDER.orderId}.json`)),
+        pass: [
+          { KeyCount: 1, Contents: [{ Key: `receipts/${queueWorkers.ORDER.orderId}.json`, Size: 310 }] },
+        ],
+        fail: [
+          { KeyCount: 0 },
+          { KeyCount: 1, Contents: [{ Key: `receipts/${queueWorkers.URGENT.orderId}.json` }] },
+          { KeyCount: 1, Contents: [{ Key: `${queueWorkers.ORDER.orderId}.json` }] },
+        ],
+      },
+      {
+        label: 'the receipt of the order sent to the priority queue is at receipts/<orderId>.json',
+        find: and(api('listObjectsV2'), paramsHave(`receipts/${queueWorkers.URGENT.orderId}.json`)),
+        pass: [
+          { KeyCount: 1, Contents: [{ Key: `receipts/${queueWorkers.URGENT.orderId}.json`, Size: 200 }] },
+        ],
+        fail: [
+          { KeyCount: 0 },
+          { KeyCount: 1, Contents: [{ Key: `receipts/${queueWorkers.ORDER.orderId}.json` }] },
+        ],
+      },
+      {
+        label: 'the invalid order is held in flight, not deleted, by a queue that redrives after 5 receives',
+        find: api('getQueueAttributes'),
+        pass: [
+          {
+            Attributes: {
+              ApproximateNumberOfMessages: '0',
+              ApproximateNumberOfMessagesNotVisible: '1',
+              RedrivePolicy:
+                '{"deadLetterTargetArn":"arn:aws:sqs:eu-west-1:111111111111:RefArchInteg-QueueWorkers-Dlq","maxReceiveCount":5}',
+            },
+          },
+        ],
+        fail: [
+          // Deleted (the worker swallowed the failure), or returned at once and waiting, or still queued
+          // next to a valid order, or a queue without the redrive policy the test relies on.
+          {
+            Attributes: {
+              ApproximateNumberOfMessages: '0',
+              ApproximateNumberOfMessagesNotVisible: '0',
+              RedrivePolicy: '{"maxReceiveCount":5}',
+            },
+          },
+          {
+            Attributes: {
+              ApproximateNumberOfMessages: '1',
+              ApproximateNumberOfMessagesNotVisible: '0',
+              RedrivePolicy: '{"maxReceiveCount":5}',
+            },
+          },
+          {
+            Attributes: {
+              ApproximateNumberOfMessages: '0',
+              ApproximateNumberOfMessagesNotVisible: '2',
+              RedrivePolicy: '{"maxReceiveCount":5}',
+            },
+          },
+          { Attributes: { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '1' } },
+          {
+            Attributes: {
+              ApproximateNumberOfMessages: '0',
+              ApproximateNumberOfMessagesNotVisible: '1',
+              RedrivePolicy: '{"maxReceiveCount":1000}',
+            },
+          },
         ],
       },
     ],
@@ -704,6 +791,40 @@ describe('pattern-specific wiring', () => {
       .map((r) => JSON.stringify(r));
     // The first call's function and the waiter's function both list the bucket.
     expect(policies).toHaveLength(2);
+  });
+
+  test('queue workers: the sender may use the fleet key through SQS only, the publisher the topic key', () => {
+    const { assertions } = synth('integ.queue-workers.ts');
+    const statements = Object.values(assertions.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Role')
+      .flatMap((r) =>
+        (
+          (r.Properties!.Policies ?? []) as { PolicyDocument: { Statement: Record<string, Json>[] } }[]
+        ).flatMap((p) => p.PolicyDocument.Statement),
+      )
+      .map((st) => JSON.stringify(st));
+    const fleetKey = statements.filter((st) => /WorkersKey/.test(st) && st.includes('kms:'));
+    expect(fleetKey.length).toBeGreaterThan(0);
+    for (const st of fleetKey) {
+      expect(st).toContain('"kms:GenerateDataKey","kms:Decrypt"');
+      expect(st).toContain('"kms:ViaService":"sqs.*.amazonaws.com"');
+    }
+    expect(
+      statements.some((st) => /OrdersKey|TopicKey/.test(st) && st.includes('kms:GenerateDataKey*')),
+    ).toBe(true);
+    // The function of the first attempts and the waiter's function (the retries) may list the results bucket.
+    const listing = Object.values(assertions.Resources).filter(
+      (r) =>
+        r.Type === 'AWS::IAM::Role' &&
+        ((r.Properties!.Policies ?? []) as { PolicyDocument: { Statement: Record<string, Json>[] } }[])
+          .flatMap((p) => p.PolicyDocument.Statement)
+          .some(
+            (st) =>
+              JSON.stringify(st.Action) === '["s3:ListBucket"]' &&
+              /WorkersResults/.test(JSON.stringify(st.Resource)),
+          ),
+    );
+    expect(listing).toHaveLength(2);
   });
 
   test('s3 events: the checks name the uploaded version, and the roles may use the pipeline key', () => {

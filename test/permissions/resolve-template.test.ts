@@ -639,11 +639,12 @@ describe.each(PROFILES)('the %s app', (profile) => {
   }));
   const byName = (name: string) => stacks.find((s) => s.stackName === name)!.resolved;
 
-  test('has the seven demo stacks', () => {
+  test('has the eight demo stacks', () => {
     expect(stacks.map((s) => s.stackName).sort()).toEqual([
       'RefArch-CognitoApi',
       'RefArch-KinesisPipeline',
       'RefArch-MultiAzDatabase',
+      'RefArch-QueueWorkers',
       'RefArch-S3EventPipeline',
       'RefArch-SnsSqsFanout',
       'RefArch-StaticSite',
