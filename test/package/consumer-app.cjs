@@ -39,6 +39,15 @@ const api = new refarch.CognitoProtectedApi(uploads, 'Api', {
 });
 new refarch.UploadUrlRoute(uploads, 'UploadRoute', { pipeline, api: api.api, authorizer: api.authorizer });
 
+// A pattern whose program runs on EC2, where no runtime provides the AWS SDK: the worker fleet, its worker
+// bundled from the installed package's compiled .js with sqs-consumer and the SDK clients (dependencies).
+const workers = new Stack(app, 'Workers');
+const workerNetwork = new refarch.ReferenceVpc(workers, 'Network', { natGateways: 1 });
+new refarch.QueueWorkerFleet(workers, 'Fleet', {
+  vpc: workerNetwork.vpc,
+  removalPolicy: RemovalPolicy.DESTROY,
+});
+
 app.synth();
 console.log(
   JSON.stringify({

@@ -339,6 +339,22 @@ describe('an app that installs the tarball', () => {
     expect(resources.filter((r) => r.Type === 'AWS::CloudFront::Function')).toHaveLength(1);
   });
 
+  test('synthesizes QueueWorkerFleet, its worker bundled with sqs-consumer and the AWS SDK into one file', () => {
+    const template = JSON.parse(fs.readFileSync(path.join(outdir, 'Workers.template.json'), 'utf8'));
+    const userData = JSON.stringify(
+      Object.values(
+        template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+      ).find(
+        (r) => r.Type === 'AWS::EC2::LaunchTemplate' && JSON.stringify(r.Properties).includes('worker.js'),
+      )!.Properties,
+    );
+    const hash = /([0-9a-f]{64})\.js/.exec(userData)![1];
+    const bundle = fs.readFileSync(path.join(outdir, `asset.${hash}.js`), 'utf8');
+    expect(bundle).toContain('ReceiveMessageCommand');
+    expect(bundle).toContain('SetInstanceProtectionCommand');
+    expect(bundle).not.toMatch(/require\(["'](@aws-sdk\/client-|sqs-consumer)/);
+  });
+
   test('synthesizes MultiAzDatabase in the ReferenceVpc', () => {
     const template = JSON.parse(fs.readFileSync(path.join(outdir, 'Data.template.json'), 'utf8'));
     const resources = Object.values(
