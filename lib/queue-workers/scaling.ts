@@ -14,6 +14,9 @@
 //   visible messages, and at least the target as soon as one is visible: one step out for a trickle,
 //   the burst step for a burst (004 L703: "SQS with Auto-scaling"); then the per-instance figure takes over.
 
+/** A figure between the "no messages" step and the first scale-out step: no change. */
+const HOLD = 0.5;
+
 /** One step of a step scaling policy, as aws-cdk-lib's ScalingInterval takes it. */
 export interface BacklogStep {
   readonly lower?: number;
@@ -24,7 +27,8 @@ export interface BacklogStep {
 
 /**
  * Messages (visible and in flight) per instance in service; with none in service, the visible messages,
- * and at least `target` when any is visible. The same formula as {@link backlogExpression}.
+ * and at least `target` when any is visible, or a hold figure while jobs run. The same formula as
+ * {@link backlogExpression}.
  */
 export function backlogPerInstance(
   visible: number,
@@ -33,7 +37,10 @@ export function backlogPerInstance(
   target: number,
 ): number {
   if (inService > 0) return (visible + inFlight) / inService;
-  return visible > 0 ? Math.max(visible, target) : 0;
+  if (visible > 0) return Math.max(visible, target);
+  // No instance counted (the group metric can arrive late) but a job is running: hold, never scale in
+  // under it. Half a message per instance lies between the scale-in and scale-out steps.
+  return inFlight > 0 ? HOLD : 0;
 }
 
 /**
@@ -43,7 +50,7 @@ export function backlogPerInstance(
 export function backlogExpression(target: number): string {
   return (
     `IF(inService > 0, (visible + inFlight) / inService, ` +
-    `IF(visible > ${target}, visible, IF(visible > 0, ${target}, 0)))`
+    `IF(visible > ${target}, visible, IF(visible > 0, ${target}, IF(inFlight > 0, ${HOLD}, 0))))`
   );
 }
 

@@ -17,6 +17,7 @@ describe('backlog per instance', () => {
     [0, 0, 4, 10, 0], // nothing waiting, nothing running: scale in
     [0, 2, 2, 10, 1], // nothing waiting but jobs running: not zero, so no scale-in under busy instances
     [7, 0, 2, 5, 3.5],
+    [0, 1, 0, 10, 0.5], // a job running while the instance count is late: hold (between the steps), never scale in
   ])(
     '%i visible, %i in flight, %i in service, target %i: %d',
     (visible, inFlight, inService, target, expected) => {
@@ -26,7 +27,7 @@ describe('backlog per instance', () => {
 
   test('the CloudWatch expression is the same formula, with the target written in', () => {
     expect(backlogExpression(25)).toBe(
-      'IF(inService > 0, (visible + inFlight) / inService, IF(visible > 25, visible, IF(visible > 0, 25, 0)))',
+      'IF(inService > 0, (visible + inFlight) / inService, IF(visible > 25, visible, IF(visible > 0, 25, IF(inFlight > 0, 0.5, 0))))',
     );
   });
 });
@@ -42,6 +43,10 @@ describe('steps', () => {
     [1000, 3],
   ])('backlog %d per instance with target 10: change %i', (backlog, change) => {
     expect(capacityChange(backlog, 10)).toBe(change);
+  });
+
+  test('the hold figure changes nothing', () => {
+    expect(capacityChange(backlogPerInstance(0, 1, 0, 10), 10)).toBe(0);
   });
 
   test('the steps neither overlap nor leave a scale-out gap above the target', () => {
