@@ -4,8 +4,15 @@ import { PropValidationError } from '../core/errors';
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const MINUTES_PER_DAY = 24 * 60;
 const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
-/** RDS wants both windows to last at least 30 minutes. */
-const MIN_WINDOW_MINUTES = 30;
+/** Who imposes the rules: RDS wants both windows to last at least 30 minutes, ElastiCache 60. */
+export interface WindowRules {
+  readonly service: string;
+  readonly minMinutes: number;
+  /** The prop named when the windows overlap. */
+  readonly maintenanceProp: string;
+}
+
+const RDS: WindowRules = { service: 'RDS', minMinutes: 30, maintenanceProp: 'preferredMaintenanceWindow' };
 
 /** A window as minutes: daily windows from midnight UTC, weekly windows from Monday 00:00 UTC. */
 export interface Window {
@@ -19,7 +26,12 @@ function hhmm(text: string): number | undefined {
 }
 
 /** Parses a daily backup window `hh24:mi-hh24:mi` (UTC); undefined for tokens. */
-export function parseBackupWindow(construct: string, prop: string, value: string): Window | undefined {
+export function parseBackupWindow(
+  construct: string,
+  prop: string,
+  value: string,
+  rules: WindowRules = RDS,
+): Window | undefined {
   if (Token.isUnresolved(value)) return undefined;
   const parts = value.split('-');
   const start = parts.length === 2 ? hhmm(parts[0]) : undefined;
@@ -31,11 +43,16 @@ export function parseBackupWindow(construct: string, prop: string, value: string
       `must look like 'hh24:mi-hh24:mi' in UTC, e.g. '03:00-04:00'; received '${value}'.`,
     );
   }
-  return checkLength(construct, prop, value, start, end, MINUTES_PER_DAY);
+  return checkLength(construct, prop, value, start, end, MINUTES_PER_DAY, rules);
 }
 
 /** Parses a weekly maintenance window `ddd:hh24:mi-ddd:hh24:mi` (UTC); undefined for tokens. */
-export function parseMaintenanceWindow(construct: string, prop: string, value: string): Window | undefined {
+export function parseMaintenanceWindow(
+  construct: string,
+  prop: string,
+  value: string,
+  rules: WindowRules = RDS,
+): Window | undefined {
   if (Token.isUnresolved(value)) return undefined;
   const m = /^([a-z]{3}):(\d\d:\d\d)-([a-z]{3}):(\d\d:\d\d)$/i.exec(value);
   const day = (d: string): number => DAYS.indexOf(d.toLowerCase());
@@ -51,7 +68,7 @@ export function parseMaintenanceWindow(construct: string, prop: string, value: s
   }
   const start = day(m[1]) * MINUTES_PER_DAY + sm;
   const end = day(m[3]) * MINUTES_PER_DAY + em;
-  return checkLength(construct, prop, value, start, end, MINUTES_PER_WEEK);
+  return checkLength(construct, prop, value, start, end, MINUTES_PER_WEEK, rules);
 }
 
 function checkLength(
@@ -61,13 +78,14 @@ function checkLength(
   start: number,
   end: number,
   cycle: number,
+  rules: WindowRules,
 ): Window {
   const length = (end - start + cycle) % cycle;
-  if (length < MIN_WINDOW_MINUTES) {
+  if (length < rules.minMinutes) {
     throw new PropValidationError(
       construct,
       prop,
-      `must last at least ${MIN_WINDOW_MINUTES} minutes (RDS minimum); received '${value}' (${length} minutes).`,
+      `must last at least ${rules.minMinutes} minutes (${rules.service} minimum); received '${value}' (${length} minutes).`,
     );
   }
   return { start, end: start + length };
@@ -83,6 +101,7 @@ export function assertNoOverlap(
   maintenanceText: string,
   backup: Window,
   maintenance: Window,
+  rules: WindowRules = RDS,
 ): void {
   for (let day = -1; day <= 7; day++) {
     const bStart = day * MINUTES_PER_DAY + backup.start;
@@ -93,8 +112,8 @@ export function assertNoOverlap(
       if (bStart < mEnd && mStart < bEnd) {
         throw new PropValidationError(
           construct,
-          'preferredMaintenanceWindow',
-          `'${maintenanceText}' overlaps the daily backup window '${backupText}'; RDS requires the two windows ` +
+          rules.maintenanceProp,
+          `'${maintenanceText}' overlaps the daily backup window '${backupText}'; ${rules.service} requires the two windows ` +
             'not to overlap (backups run in the backup window, maintenance in the maintenance window). ' +
             'Move one of them.',
         );
