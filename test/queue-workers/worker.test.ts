@@ -296,6 +296,36 @@ describe('priority queue', () => {
       expect.objectContaining({ level: 'warn', msg: 'sqs call failed', queue: 'priority' }),
     );
   });
+
+  test('receive errors back off (1 s, 2 s, ... up to a minute) instead of a tight loop of calls and logs', async () => {
+    // sqs-consumer pauses 10 s after credential, missing-queue and throttling errors, but polls again at once
+    // after any other (a 500): the worker adds its own pause. Receives of the priority queue fail with a 500.
+    const standard = queues();
+    const priority = queues();
+    const failing: Pick<SQSClient, 'send'> = {
+      send: ((command: { input: { QueueUrl?: string }; constructor: { name: string } }) =>
+        command.constructor.name === 'ReceiveMessageCommand' && command.input.QueueUrl === priority.url
+          ? Promise.reject(
+              Object.assign(new Error('We encountered an internal error.'), {
+                name: 'InternalError',
+                $metadata: { httpStatusCode: 500 },
+              }),
+            )
+          : sqs.send(command as never)) as SQSClient['send'],
+    };
+    const { logger } = startWorker(
+      { queueUrl: standard.url, priorityQueueUrl: priority.url },
+      async () => undefined,
+      {
+        sqs: failing as SQSClient,
+      },
+    );
+    await sleep(3500);
+    const failures = logger.entries.filter((e) => e.msg === 'sqs call failed' && e.queue === 'priority');
+    // At 0 s, then after 1 s and 2 s more: three receives in 3.5 s (without the pause: hundreds).
+    expect(failures.length).toBeGreaterThanOrEqual(2);
+    expect(failures.length).toBeLessThanOrEqual(4);
+  });
 });
 
 describe('scale-in protection', () => {

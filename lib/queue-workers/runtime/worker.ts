@@ -225,6 +225,8 @@ export interface Worker {
  */
 const PRIORITY_RECHECK_WAIT_SECONDS = 1;
 const LONG_POLL_SECONDS = 20;
+/** The longest pause between two receives after receive errors. */
+const MAX_RECEIVE_BACKOFF_MS = 60_000;
 
 /**
  * Priority design: one sqs-consumer Consumer per queue, both running. The standard consumer's
@@ -243,6 +245,8 @@ export function createWorker(deps: WorkerDeps): Worker {
   let stopping = false;
   let started = false;
   const inFlight = new Map<string, { readonly controller: AbortController; readonly done: Promise<void> }>();
+  // Aborted by stop(): ends a receive backoff at once.
+  const stopController = new AbortController();
   const protection = new ScaleInProtection(deps);
 
   // Gate for the standard queue: open while the priority queue is known to be empty.
@@ -361,6 +365,30 @@ export function createWorker(deps: WorkerDeps): Worker {
   };
 
   const consumerFor = (role: 'priority' | 'standard', queueUrl: string) => {
+    // 14.2.8 pauses 10 s after credential, missing-queue and throttling errors, but polls again at once after
+    // any other receive error (a 500, a network failure): without a pause a worker would call SQS and log in
+    // a tight loop. Before
+    // the next receive it waits 1 s after one failure, doubling to at most a minute, until a receive works.
+    let receiveFailures = 0;
+    const backoff = (): Promise<void> =>
+      receiveFailures === 0 || stopping
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(
+              done,
+              Math.min(MAX_RECEIVE_BACKOFF_MS, 1000 * 2 ** (receiveFailures - 1)),
+            );
+            stopController.signal.addEventListener('abort', done, { once: true });
+            function done() {
+              clearTimeout(timer);
+              stopController.signal.removeEventListener('abort', done);
+              resolve();
+            }
+          });
+    const gate = (): Promise<void> =>
+      role !== 'standard' || !settings.priorityQueueUrl || gateOpen || stopping
+        ? Promise.resolve()
+        : new Promise<void>((r) => gateWaiters.push(r));
     const consumer = Consumer.create({
       queueUrl,
       sqs,
@@ -374,14 +402,15 @@ export function createWorker(deps: WorkerDeps): Worker {
       // Failures keep their visibility timeout (the default, spelled out): see the top of this file.
       terminateVisibilityTimeout: false,
       strictReturn: true,
-      ...(role === 'standard' && settings.priorityQueueUrl
-        ? {
-            preReceiveMessageCallback: () =>
-              gateOpen || stopping ? Promise.resolve() : new Promise<void>((r) => gateWaiters.push(r)),
-          }
-        : {}),
+      preReceiveMessageCallback: async () => {
+        await backoff();
+        await gate();
+      },
     });
+    consumer.on('empty', () => (receiveFailures = 0));
+    consumer.on('message_received', () => (receiveFailures = 0));
     consumer.on('error', (err, message) => {
+      if (!stopping && /receive message failed/i.test(String((err as Error).message))) receiveFailures += 1;
       // After stop({ abort: true }) the pending long poll and heartbeats fail with AbortError: expected.
       if (stopping) logger.debug('sqs call ended by shutdown', { queue: role, ...errorFields(err) });
       else {
@@ -447,6 +476,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       // abort: cancels the pending long poll at once (otherwise it could still hand this worker messages
       // up to 20 s later) and the heartbeats of running jobs.
       consumers.forEach((c) => c.stop({ abort: true }));
+      stopController.abort();
       openGate();
       for (const { controller } of inFlight.values()) controller.abort(new WorkerStoppingError());
       // 14.2.8's stop() emits `stopped` without waiting for running handlers, so wait for them here; a
