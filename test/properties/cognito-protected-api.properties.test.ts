@@ -24,8 +24,8 @@ import {
   recordOf,
   validOrMutated,
 } from './arbitraries';
-import { describeProperty, expectCompliantSynth, expectRejected, importedAlarmTopic } from './harness';
-import { buildShowingValue } from './received';
+import { expectCompliantSynth, expectRejected, importedAlarmTopic } from './harness';
+import { describeConstructProperty } from './received';
 
 /** Scopes and routes, tied by "every route's scope is defined". */
 interface Api {
@@ -445,20 +445,14 @@ const REJECTS = [
   'timeout',
 ];
 
-describeProperty(
+describeConstructProperty(
   'CognitoProtectedApi',
   caseArb,
-  (c) => {
-    const expected = violations(c);
-    return {
-      violations: expected,
-      build: buildShowingValue(
-        (s) => propsOf(s, c),
-        (s, p) => new CognitoProtectedApi(s, 'Api', p),
-        expected,
-      ),
-      nagShape: nagShape(c),
-    };
+  {
+    violations,
+    propsOf,
+    construct: (s, p) => new CognitoProtectedApi(s, 'Api', p),
+    nagShape,
   },
   { rejects: REJECTS },
 );

@@ -28,8 +28,8 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import { describeProperty, expectCompliantSynth, expectRejected, importedAlarmTopic } from './harness';
-import { showingValue, buildShowingValue } from './received';
+import { expectCompliantSynth, expectRejected, importedAlarmTopic } from './harness';
+import { showingValue, describeConstructProperty } from './received';
 
 const HOUR = 3600;
 const DAY = 86400;
@@ -479,20 +479,14 @@ const REJECTS = [
   'startingPosition',
 ];
 
-describeProperty(
+describeConstructProperty(
   'KinesisPipeline',
   caseArb,
-  (c) => {
-    const expected = violations(c);
-    return {
-      violations: expected,
-      build: buildShowingValue(
-        (s) => propsOf(s, c),
-        (s, p) => new KinesisPipeline(s, 'Pipeline', p),
-        expected,
-      ),
-      nagShape: nagShape(c),
-    };
+  {
+    violations,
+    propsOf,
+    construct: (s, p) => new KinesisPipeline(s, 'Pipeline', p),
+    nagShape,
   },
   { rejects: REJECTS },
 );

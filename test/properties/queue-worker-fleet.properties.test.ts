@@ -21,15 +21,8 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import {
-  CaseStats,
-  checkCase,
-  describeProperty,
-  expectRejected,
-  importedAlarmTopic,
-  Violation,
-} from './harness';
-import { buildShowingValue, shownValue, showingValue } from './received';
+import { CaseStats, checkCase, expectRejected, importedAlarmTopic, Violation } from './harness';
+import { shownValue, showingValue, describeConstructProperty } from './received';
 
 /*
  * QueueWorkerFleet's property: valid props synthesize nag-clean; props with one invalid part are rejected
@@ -444,20 +437,14 @@ const REJECTS = [
   VISIBILITY_WITH_QUEUE,
 ];
 
-describeProperty(
+describeConstructProperty(
   'QueueWorkerFleet',
   caseArb,
-  (c) => {
-    const expected = violations(c);
-    return {
-      violations: expected,
-      build: buildShowingValue(
-        (s) => propsOf(s, c),
-        (s, p) => new QueueWorkerFleet(s, 'Workers', p),
-        expected,
-      ),
-      nagShape: nagShape(c),
-    };
+  {
+    violations,
+    propsOf,
+    construct: (s, p) => new QueueWorkerFleet(s, 'Workers', p),
+    nagShape,
   },
   { rejects: REJECTS },
 );

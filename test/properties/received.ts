@@ -1,7 +1,8 @@
 import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { PropValidationError } from '../../lib/core/errors';
-import { Violation } from './harness';
+import type * as fc from 'fast-check';
+import { describeProperty, PropertyOptions, Violation } from './harness';
 
 /*
  * "The message shows the value it received", checked against the value itself.
@@ -145,4 +146,45 @@ export function buildShowingValue<P extends object>(
     const props = makeProps(stack);
     showingValue(() => construct(stack, props), props, violations, valueOf?.(props));
   };
+}
+
+/** How one construct's property builds its cases: the oracle, the props, the construct. */
+export interface ConstructProperty<C, P extends object> {
+  /** The oracle: what a case must be rejected for (none: it must synthesize nag-clean). */
+  readonly violations: (c: C) => Violation[];
+  readonly propsOf: (stack: Stack, c: C) => P;
+  readonly construct: (stack: Stack, props: P) => unknown;
+  readonly nagShape: (c: C) => string;
+  /** How to find the value a message must show, when the prop's own value is not it. */
+  readonly shownValueOf?: (props: P) => (prop: string) => unknown;
+}
+
+/**
+ * {@link describeProperty} for a construct built from generated props: each case is checked against the
+ * oracle, and a rejection must show the value it received ({@link buildShowingValue}).
+ */
+export function describeConstructProperty<C, P extends object>(
+  name: string,
+  cases: fc.Arbitrary<C>,
+  property: ConstructProperty<C, P>,
+  options: PropertyOptions,
+): void {
+  describeProperty(
+    name,
+    cases,
+    (c) => {
+      const expected = property.violations(c);
+      return {
+        violations: expected,
+        build: buildShowingValue(
+          (s) => property.propsOf(s, c),
+          property.construct,
+          expected,
+          property.shownValueOf,
+        ),
+        nagShape: property.nagShape(c),
+      };
+    },
+    options,
+  );
 }

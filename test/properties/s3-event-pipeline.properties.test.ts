@@ -21,8 +21,8 @@ import {
   recordOf,
   validOrMutated,
 } from './arbitraries';
-import { caseApp, describeProperty, expectRejected, importedAlarmTopic, Violation } from './harness';
-import { buildShowingValue, showingValue } from './received';
+import { caseApp, expectRejected, importedAlarmTopic, Violation } from './harness';
+import { showingValue, describeConstructProperty } from './received';
 
 /*
  * S3EventPipeline's property: valid props synthesize nag-clean; props with one invalid part are rejected
@@ -327,20 +327,14 @@ const REJECTS = [
   'uploadSuffix',
 ];
 
-describeProperty(
+describeConstructProperty(
   'S3EventPipeline',
   caseArb,
-  (c) => {
-    const expected = violations(c);
-    return {
-      violations: expected,
-      build: buildShowingValue(
-        (s) => propsOf(s, c),
-        (s, p) => new S3EventPipeline(s, 'Pipeline', p),
-        expected,
-      ),
-      nagShape: nagShape(c),
-    };
+  {
+    violations,
+    propsOf,
+    construct: (s, p) => new S3EventPipeline(s, 'Pipeline', p),
+    nagShape,
   },
   { rejects: REJECTS },
 );

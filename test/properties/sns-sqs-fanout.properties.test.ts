@@ -31,8 +31,8 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import { caseApp, describeProperty, expectRejected, importedAlarmTopic } from './harness';
-import { shownValue, showingValue, valueAt, buildShowingValue } from './received';
+import { caseApp, expectRejected, importedAlarmTopic } from './harness';
+import { shownValue, showingValue, valueAt, describeConstructProperty } from './received';
 
 const ENTRY = path.join(__dirname, '..', '..', 'lib', 'sns-sqs-fanout', 'runtime', 'consumer.ts');
 const DAYS_14 = 14 * 86400;
@@ -545,21 +545,15 @@ const REJECTS = [
   'subscribers[].visibilityTimeout',
 ];
 
-describeProperty(
+describeConstructProperty(
   'SnsSqsFanout',
   caseArb,
-  (c) => {
-    const expected = violations(c);
-    return {
-      violations: expected,
-      build: buildShowingValue(
-        (s) => propsOf(s, c),
-        (s, p) => new SnsSqsFanout(s, 'Fanout', p),
-        expected,
-        shown,
-      ),
-      nagShape: nagShape(c),
-    };
+  {
+    violations,
+    propsOf,
+    construct: (s, p) => new SnsSqsFanout(s, 'Fanout', p),
+    nagShape,
+    shownValueOf: shown,
   },
   { rejects: REJECTS },
 );

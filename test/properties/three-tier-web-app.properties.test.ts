@@ -19,8 +19,8 @@ import {
   recordOf,
   validOrMutated,
 } from './arbitraries';
-import { describeProperty, expectRejected, importedAlarmTopic } from './harness';
-import { buildShowingValue } from './received';
+import { expectRejected, importedAlarmTopic } from './harness';
+import { describeConstructProperty } from './received';
 
 /**
  * The VPC: an imported three-tier VPC (cheap to synthesize), or the default ReferenceVpc; a VPC
@@ -306,20 +306,14 @@ const REJECTS = [
   'vpc',
 ];
 
-describeProperty(
+describeConstructProperty(
   'ThreeTierWebApp',
   caseArb,
-  (c) => {
-    const expected = violations(c);
-    return {
-      violations: expected,
-      build: buildShowingValue(
-        (s) => propsOf(s, c),
-        (s, p) => new ThreeTierWebApp(s, 'WebApp', p),
-        expected,
-      ),
-      nagShape: nagShape(c),
-    };
+  {
+    violations,
+    propsOf,
+    construct: (s, p) => new ThreeTierWebApp(s, 'WebApp', p),
+    nagShape,
   },
   { rejects: REJECTS },
 );
