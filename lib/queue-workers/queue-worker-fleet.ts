@@ -11,7 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import * as path from 'path';
 import { acknowledge } from '../core/acknowledge';
-import { AlarmTopic, notify } from '../core/alarms';
+import { AlarmTopic, notify, queueNotEmptyAlarm } from '../core/alarms';
 import { RETRY_FUNCTION } from '../core/boot-retry';
 import { bundledNodejsDirectory } from '../core/bundled-code';
 import { EncryptionKey } from '../core/encryption-key';
@@ -470,19 +470,14 @@ export class QueueWorkerFleet extends Construct {
         ),
       );
     this.deadLetterQueues.forEach((dlq, i) =>
-      alarm(
-        `DeadLettersAlarm${i === 0 ? '' : i + 1}`,
-        'jobs failed maxReceiveCount times and wait in a dead-letter queue.',
-        {
-          metric: dlq.metricApproximateNumberOfMessagesVisible({
-            period: Duration.minutes(1),
-            statistic: 'Maximum',
-          }),
-          threshold: 0,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
+      alarms.push(
+        queueNotEmptyAlarm(
+          this,
+          `DeadLettersAlarm${i === 0 ? '' : i + 1}`,
+          dlq,
+          `${this.node.path}: jobs failed maxReceiveCount times and wait in a dead-letter queue.`,
+          this.alarmTopic,
+        ),
       ),
     );
     queues.forEach((q, i) =>

@@ -13,7 +13,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../core/acknowledge';
-import { AlarmTopic, notify } from '../core/alarms';
+import { AlarmTopic, notify, queueNotEmptyAlarm } from '../core/alarms';
 import { bundledNodejsCode } from '../core/bundled-code';
 import { EncryptionKey } from '../core/encryption-key';
 import {
@@ -496,23 +496,23 @@ export class S3EventPipeline extends Construct {
         }),
         this.alarmTopic,
       );
-    const visible = (q: sqs.Queue) =>
-      q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
+    const notEmpty = (id: string, queue: sqs.Queue, description: string) =>
+      queueNotEmptyAlarm(this, id, queue, `${this.node.path}: ${description}`, this.alarmTopic);
     return [
       alarm(
         'ProcessorErrorsAlarm',
         'the processor failed on an upload; Lambda retries it, then sends it to the failed-events queue.',
         this.processor.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       ),
-      alarm(
+      notEmpty(
         'FailedEventsAlarm',
+        this.failedEventsQueue,
         'uploads failed after every retry and wait in the failed-events queue (README: replay them).',
-        visible(this.failedEventsQueue),
       ),
-      alarm(
+      notEmpty(
         'UndeliveredEventsAlarm',
+        this.undeliveredEventsQueue,
         'EventBridge could not invoke the processor; the events wait in the undelivered-events queue.',
-        visible(this.undeliveredEventsQueue),
       ),
       alarm(
         'RuleDeadLetterFailuresAlarm',

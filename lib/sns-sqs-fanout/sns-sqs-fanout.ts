@@ -17,7 +17,7 @@ import {
   acknowledgeOutsideVpc,
   acknowledgeXrayWildcard,
 } from '../core/function-acknowledgments';
-import { AlarmTopic, notify } from '../core/alarms';
+import { AlarmTopic, notify, queueNotEmptyAlarm } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
 import { allowCloudWatchLogs } from '../core/service-grants';
 import {
@@ -399,13 +399,15 @@ export class FanoutSubscriber extends Construct {
         }),
         ctx.alarmTopic,
       ),
-      this.notEmptyAlarm(
+      queueNotEmptyAlarm(
+        this,
         'DeadLetterQueueAlarm',
         dlq,
         `${s.name}: messages failed ${s.maxReceiveCount ?? 5} times and wait in the dead-letter queue.`,
         ctx.alarmTopic,
       ),
-      this.notEmptyAlarm(
+      queueNotEmptyAlarm(
+        this,
         'DeliveryDeadLetterQueueAlarm',
         deliveryDlq,
         `${s.name}: SNS could not deliver messages to the queue (policy, key or deleted queue); they wait in the delivery dead-letter queue.`,
@@ -453,28 +455,6 @@ export class FanoutSubscriber extends Construct {
     return this.queue
       .grantSendMessages(role)
       .combine(this.deliveryDeadLetterQueue.grantConsumeMessages(role));
-  }
-
-  private notEmptyAlarm(
-    id: string,
-    queue: sqs.Queue,
-    description: string,
-    alarmTopic: sns.ITopic,
-  ): cloudwatch.Alarm {
-    return notify(
-      new cloudwatch.Alarm(this, id, {
-        alarmDescription: description,
-        metric: queue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: 'Maximum',
-        }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      alarmTopic,
-    );
   }
 
   private addConsumer(c: FanoutConsumerProps, timeout: Duration, ctx: SubscriberContext): lambda.Function {
