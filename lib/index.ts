@@ -25,6 +25,7 @@ export * from './s3-events/upload-file-names';
 export * from './core/web-acl';
 export * from './queue-workers/queue-worker-fleet';
 export * from './queue-workers/scaling';
+export * from './cache-tier/cache-cluster';
 
 // The demo stacks: each maps a profile (`sandbox` or `production`) to construct props, as `npx cdk synth`
 // in this repository builds them. `new SnsSqsFanoutStack(app, 'Orders', { profile: 'sandbox' })` in your

@@ -77,6 +77,19 @@ export const PRICES = {
     'db.m7g.large': 2,
     'db.r7g.large': 2,
   } as Record<string, number>,
+  /**
+   * aws.amazon.com/elasticache/pricing: node-based Valkey, per node hour. AWS prices Valkey nodes 20% below
+   * the same Redis OSS node (announced with ElastiCache for Valkey, October 2024); these are the Redis OSS
+   * list prices less 20%. Snapshot storage (counted per GB-month beyond one free snapshot per cluster) is
+   * usage, not counted.
+   */
+  elastiCacheValkeyHour: {
+    'cache.t4g.micro': 0.0128,
+    'cache.t4g.small': 0.0256,
+    'cache.t4g.medium': 0.052,
+    'cache.m7g.large': 0.1264,
+    'cache.r7g.large': 0.1752,
+  } as Record<string, number>,
   /** aws.amazon.com/kms/pricing: customer-managed key per month. */
   kmsKeyMonth: 1,
   /** aws.amazon.com/secrets-manager/pricing: secret per month. */
@@ -211,6 +224,15 @@ export function estimateTemplate(template: { Resources: Record<string, Resource>
     const cls = lit(target.Properties?.DBInstanceClass);
     const vcpus = Math.max(PRICES.rdsProxyMinVcpus, price(PRICES.rdsVcpus, cls, 'RDS Proxy target'));
     add(`RDS Proxy (${vcpus} vCPUs)`, vcpus * PRICES.rdsProxyVcpuHour * HOURS_PER_MONTH);
+  }
+  for (const g of resources.filter((r) => r.Type === 'AWS::ElastiCache::ReplicationGroup')) {
+    const type = lit(g.Properties?.CacheNodeType);
+    const nodes = Number(g.Properties?.NumCacheClusters ?? 1);
+    if (g.Properties?.Engine !== 'valkey') throw new Error('cost: only Valkey replication groups are priced');
+    add(
+      `ElastiCache Valkey ${nodes} x ${type}`,
+      nodes * price(PRICES.elastiCacheValkeyHour, type, 'ElastiCache node') * HOURS_PER_MONTH,
+    );
   }
   for (const s of resources.filter((r) => r.Type === 'AWS::Kinesis::Stream')) {
     const mode = (s.Properties?.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode;

@@ -186,6 +186,16 @@ export const NODE_TYPES: Record<
     ],
   },
   'AWS::RDS::DBProxy': { service: 'RDS', noun: 'proxy', shape: 'box', detail: (p) => lit(p.EngineFamily) },
+  'AWS::ElastiCache::ReplicationGroup': {
+    service: 'ElastiCache',
+    noun: 'cache',
+    shape: 'store',
+    detail: (p) => [
+      [lit(p.Engine), lit(p.EngineVersion), lit(p.CacheNodeType)].flat().join(' '),
+      `${p.NumCacheClusters ?? 1} node${p.NumCacheClusters === 1 ? '' : 's'}`,
+      ...flag(p.MultiAZEnabled, 'Multi-AZ'),
+    ],
+  },
   'AWS::ElasticLoadBalancingV2::LoadBalancer': {
     service: 'ELB',
     noun: 'load balancer',
@@ -337,6 +347,7 @@ const PLUMBING: [RegExp, string][] = [
     'VPC, subnets and route tables — drawn as the VPC boxes',
   ],
   [/^AWS::RDS::DB(Subnet|Parameter|ClusterParameter|Option)Group$/, 'RDS subnet and parameter groups'],
+  [/^AWS::ElastiCache::(SubnetGroup|ParameterGroup)$/, 'ElastiCache subnet and parameter groups'],
   [/^AWS::AutoScaling::ScalingPolicy$/, 'Auto Scaling policies'],
   [/^AWS::Cognito::IdentityPoolRoleAttachment$/, 'IAM roles and policies'],
   [/^AWS::ApiGateway::Account$/, 'API Gateway account settings'],
@@ -406,7 +417,7 @@ const EDGE_RULES: EdgeRule[] = [
   {
     type: 'AWS::EC2::LaunchTemplate',
     path: 'LaunchTemplateData.UserData',
-    label: 'reads (ARN in user data)',
+    label: 'named in user data',
   },
   { type: 'AWS::RDS::DBInstance', path: 'MasterUser', label: 'master password' },
   {

@@ -39,6 +39,7 @@ export const PROPS_READMES: readonly PropsReadme[] = [
     roots: ['S3EventPipelineProps', 'S3EventPipelineStackProps', 'UploadUrlRouteProps'],
   },
   { readme: 'lib/queue-workers/README.md', roots: ['QueueWorkerFleetProps', 'QueueWorkersStackProps'] },
+  { readme: 'lib/cache-tier/README.md', roots: ['CacheClusterProps'] },
 ];
 
 /** A source file: path from the repository root, and its text. */
@@ -173,10 +174,21 @@ export function documentInterface(name: string, index: InterfaceIndex): Interfac
   const externalBases: { name: string; from?: string }[] = [];
   for (const clause of parsed.node.heritageClauses ?? []) {
     for (const base of clause.types) {
-      const baseName = base.expression.getText(parsed.sourceFile);
+      let baseName = base.expression.getText(parsed.sourceFile);
+      // `extends Omit<Base, 'a' | 'b'>`: the props of Base, less the omitted ones.
+      const omitted = new Set<string>();
+      const [omitBase, omitKeys] = base.typeArguments ?? [];
+      if (baseName === 'Omit' && omitBase && omitKeys) {
+        baseName = omitBase.getText(parsed.sourceFile);
+        const keys = ts.isUnionTypeNode(omitKeys) ? omitKeys.types : [omitKeys];
+        for (const k of keys) {
+          if (ts.isLiteralTypeNode(k) && ts.isStringLiteral(k.literal)) omitted.add(k.literal.text);
+        }
+      }
       if (index.has(baseName)) {
         const inherited = documentInterface(baseName, index);
         for (const p of inherited.props) {
+          if (omitted.has(p.name)) continue;
           if (props.some((own) => own.name === p.name)) continue; // redeclared: the own one wins
           props.push({ ...p, inheritedFrom: p.inheritedFrom ?? baseName });
         }

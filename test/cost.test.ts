@@ -76,6 +76,26 @@ describe('idle cost estimate', () => {
     ]);
   });
 
+  test('a Valkey replication group costs each of its nodes; another engine or an unpriced node type throws', () => {
+    const group = (props: Record<string, unknown>) => ({
+      Resources: { Cache: { Type: 'AWS::ElastiCache::ReplicationGroup', Properties: props } },
+    });
+    expect(
+      estimateTemplate(group({ Engine: 'valkey', CacheNodeType: 'cache.t4g.small', NumCacheClusters: 3 })),
+    ).toEqual([
+      {
+        item: 'ElastiCache Valkey 3 x cache.t4g.small',
+        monthly: 3 * PRICES.elastiCacheValkeyHour['cache.t4g.small'] * 730,
+      },
+    ]);
+    expect(() => estimateTemplate(group({ Engine: 'redis', CacheNodeType: 'cache.t4g.small' }))).toThrow(
+      /only Valkey/,
+    );
+    expect(() => estimateTemplate(group({ Engine: 'valkey', CacheNodeType: 'cache.x9.huge' }))).toThrow(
+      /no price for ElastiCache node cache\.x9\.huge/,
+    );
+  });
+
   test('counts auto-assigned public IPv4, detailed monitoring and the custom metrics alarms watch', () => {
     const lines = estimateTemplate({
       Resources: {

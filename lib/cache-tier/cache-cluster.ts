@@ -1,4 +1,4 @@
-import { Duration, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, Fn, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -11,6 +11,7 @@ import { acknowledge } from '../core/acknowledge';
 import { AlarmTopic, notify } from '../core/alarms';
 import { EncryptionKey } from '../core/encryption-key';
 import { PropValidationError, validateInteger, validateLogRetention } from '../core/errors';
+import { stackCreationId } from '../core/physical-names';
 import { allowCloudWatchLogs } from '../core/service-grants';
 import {
   assertNoOverlap,
@@ -188,9 +189,7 @@ export class CacheCluster extends Construct implements ec2.IConnectable {
       securityGroups: [securityGroup],
       defaultPort: ec2.Port.tcp(this.port),
     });
-    const subnets = props.vpc.selectSubnets(
-      props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-    );
+    const subnets = selectCacheSubnets(props);
     const subnetGroup = new elasticache.CfnSubnetGroup(this, 'SubnetGroup', {
       description: `Subnets of ${this.node.path}`,
       subnetIds: subnets.subnetIds,
@@ -206,12 +205,16 @@ export class CacheCluster extends Construct implements ec2.IConnectable {
     const slowLogs = logGroup('SlowLogs');
 
     // A name of our own: ElastiCache dimensions its node metrics by node id, `<group id>-00N`, and the
-    // alarms must name the nodes. Lowercase letters, digits and hyphens, at most 40 characters.
-    const groupId = Names.uniqueResourceName(this, { maxLength: 40, separator: '-' })
+    // alarms must name the nodes. Lowercase letters, digits and hyphens, at most 40 characters, ending in the
+    // stack's creation id (lib/core/physical-names.ts): a group a production destroy keeps (RETAIN) or a
+    // rolled-back create leaves must not hold the name the next create of the stack writes again.
+    // 31 characters: Names keeps its hash of the full path at the end, so two caches never share a prefix.
+    const groupPrefix = Names.uniqueResourceName(this, { maxLength: 31, separator: '-' })
       .toLowerCase()
       .replace(/[^a-z0-9-]/g, '-')
       .replace(/^[^a-z]+/, '')
       .replace(/-+$/, '');
+    const groupId = Fn.join('-', [groupPrefix, stackCreationId()]);
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'Resource', {
       replicationGroupId: groupId,
       replicationGroupDescription: `Sessions and cache of ${this.node.path}`,
@@ -273,8 +276,11 @@ export class CacheCluster extends Construct implements ec2.IConnectable {
       });
     }
     if ((props.snapshotRetentionDays ?? 15) < 15) {
+      const kept = Token.isUnresolved(props.snapshotRetentionDays)
+        ? 'as many days as snapshotRetentionDays resolves to'
+        : `${props.snapshotRetentionDays} days`;
       const shortBackups =
-        `Snapshots are kept ${props.snapshotRetentionDays ?? 15} days (snapshotRetentionDays): the cache holds copies of ` +
+        `Snapshots are kept ${kept} (snapshotRetentionDays): the cache holds copies of ` +
         'database rows and sessions, which the app rebuilds or users recreate by signing in again; the records ' +
         'themselves are backed up with the database.';
       acknowledge(
@@ -371,6 +377,14 @@ function validateProps(props: CacheClusterProps): void {
       );
     }
   }
+  if (props.replicas !== undefined && Token.isUnresolved(props.replicas)) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'replicas',
+      'received a token; give a number 0-5 known at synth time: the node count sets the replication group and ' +
+        'one set of alarms per node, named by node id.',
+    );
+  }
   validateInteger(CONSTRUCT, 'replicas', props.replicas, 0, 5, 'replicas', { because: '000 L422' });
   if ((props.multiAz ?? true) && props.replicas === 0) {
     throw new PropValidationError(
@@ -401,4 +415,40 @@ function validateProps(props: CacheClusterProps): void {
     assertNoOverlap(CONSTRUCT, snapshotText, maintenanceText, snapshot, maintenance, ELASTICACHE_WINDOWS);
   }
   validateLogRetention(CONSTRUCT, 'logRetention', props.logRetention);
+}
+
+/**
+ * The subnets of the nodes, with a clear error when the VPC has none of the kind asked for, or, with
+ * Multi-AZ, when they do not span two Availability Zones (the replica must live in another AZ).
+ */
+function selectCacheSubnets(props: CacheClusterProps): ec2.SelectedSubnets {
+  const selection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+  const wanted = props.vpcSubnets ? 'the vpcSubnets selection' : 'isolated (PRIVATE_ISOLATED) subnets';
+  let subnets: ec2.SelectedSubnets;
+  try {
+    subnets = props.vpc.selectSubnets(selection);
+  } catch (e) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'vpc',
+      `has no ${wanted} for the cache nodes (${(e as Error).message}); give a VPC with an isolated tier, ` +
+        'e.g. ReferenceVpc, or choose subnets with vpcSubnets.',
+    );
+  }
+  if (subnets.subnets.length === 0) {
+    throw new PropValidationError(CONSTRUCT, 'vpcSubnets', `selects no subnet of the VPC (${wanted}).`);
+  }
+  const azs = new Set(subnets.subnets.map((s) => s.availabilityZone));
+  const resolved = [...azs].every((az) => !Token.isUnresolved(az));
+  // One subnet never spans two AZs, whether or not its AZ is known at synth time.
+  if ((props.multiAz ?? true) && (subnets.subnets.length < 2 || (resolved && azs.size < 2))) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'vpcSubnets',
+      `spans ${subnets.subnets.length < 2 ? 'one subnet' : `${azs.size} Availability Zone (${[...azs].join(', ')})`}; ` +
+        'Multi-AZ places the replica in another AZ, ' +
+        'so the subnets must span at least 2 (or set multiAz: false).',
+    );
+  }
+  return subnets;
 }

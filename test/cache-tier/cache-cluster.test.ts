@@ -1,10 +1,11 @@
 // CacheCluster (issue 19, first step): the construct alone, in a VPC of its own. Not yet wired into the
 // three-tier app nor a demo stack; this file runs every gate on it and checks its defaults and errors.
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { CacheCluster, CacheClusterProps } from '../../lib/cache-tier/cache-cluster';
 import { adoptCdkManagedFunctions } from '../../lib/core/cdk-managed-functions';
+import { stackCreationId } from '../../lib/core/physical-names';
 import { ReferenceVpc } from '../../lib/core/network';
 import { cdkJsonContext, testApp } from '../support/app';
 import { formatFindings, gateFindings } from '../support/compliance';
@@ -108,13 +109,22 @@ describe('the replication group', () => {
       expect(byMetric(metric)).toHaveLength(2);
     }
     expect(byMetric('ReplicationLag')).toHaveLength(1);
-    const groupId = group().ReplicationGroupId as string;
+    const groupId = group().ReplicationGroupId;
     expect(byMetric('ReplicationLag')[0].Dimensions).toEqual([
-      { Name: 'CacheClusterId', Value: `${groupId}-002` },
+      { Name: 'CacheClusterId', Value: { 'Fn::Join': ['', [groupId, '-002']] } },
     ]);
     for (const a of alarms.filter((x) => x.Namespace === 'AWS/ElastiCache'))
       expect(a.AlarmActions).toEqual([topic]);
-    expect(groupId).toMatch(/^[a-z][a-z0-9-]{0,39}$/);
+  });
+
+  test("the group id: the construct's name, then the stack's creation id (a kept group never blocks a redeploy)", () => {
+    const id = group().ReplicationGroupId as { 'Fn::Join': [string, [string, unknown]] };
+    const [separator, [prefix, creationId]] = id['Fn::Join'];
+    expect(separator).toBe('-');
+    expect(prefix).toMatch(/^[a-z][a-z0-9-]{0,30}$/);
+    expect(creationId).toEqual(stack.resolve(stackCreationId()));
+    // At most 40 characters: the prefix, a hyphen and the 8 hex digits of the UUID's first block.
+    expect(prefix.length + 1 + 8).toBeLessThanOrEqual(40);
   });
 });
 
@@ -137,6 +147,35 @@ describe('bad input is refused at synth, naming the prop, the value and the rang
     ],
   ])('%o is refused', (props, message) => {
     expect(() => build(testApp(), props as Partial<CacheClusterProps>)).toThrow(message);
+  });
+
+  test('a VPC without isolated subnets (the default placement) is refused, naming what is missing', () => {
+    const s = new Stack(testApp(), 'NoIsolated');
+    const vpc = new ec2.Vpc(s, 'Vpc', {
+      maxAzs: 2,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
+    });
+    expect(() => new CacheCluster(s, 'Cache', { vpc })).toThrow(
+      /CacheCluster: invalid vpc: has no isolated \(PRIVATE_ISOLATED\) subnets for the cache nodes/,
+    );
+  });
+
+  test('Multi-AZ on subnets of one AZ is refused; without Multi-AZ they are accepted', () => {
+    const s = new Stack(testApp(), 'OneAz');
+    const vpc = new ReferenceVpc(s, 'Network', { maxAzs: 2, natGateways: 0, publicSubnets: false }).vpc;
+    const oneAz = { subnets: [vpc.isolatedSubnets[0]] };
+    expect(() => new CacheCluster(s, 'Cache', { vpc, vpcSubnets: oneAz })).toThrow(
+      /CacheCluster: invalid vpcSubnets: spans one subnet; Multi-AZ places the replica in another AZ, .*at least 2 \(or set multiAz: false\)/,
+    );
+    expect(
+      () => new CacheCluster(s, 'Single', { vpc, vpcSubnets: oneAz, multiAz: false, replicas: 0 }),
+    ).not.toThrow();
+  });
+
+  test('a replicas token is refused: the node count names the nodes the alarms watch', () => {
+    expect(() => build(testApp(), { replicas: Lazy.number({ produce: () => 2 }) })).toThrow(
+      /CacheCluster: invalid replicas: received a token; give a number 0-5 known at synth time/,
+    );
   });
 
   test('no replica is accepted without Multi-AZ; a short snapshot retention is acknowledged, not refused', () => {

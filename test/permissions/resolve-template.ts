@@ -1377,6 +1377,28 @@ const TYPE_RULES: Record<string, TypeRule> = {
     };
   },
 
+  // --- ElastiCache -----------------------------------------------------------------------------------
+  'AWS::ElastiCache::ReplicationGroup': (r) => {
+    const id = r.name('ReplicationGroupId', { max: 40, lowercase: true });
+    const port = r.str('Port') ?? '6379';
+    // Cluster mode off, in-transit encryption on: `master.<id>.<6 characters>.<Region code>.cache.amazonaws.com`.
+    const suffix = `${id}.${r.lowerId(6, 'endpoint')}.${r.env.region}.cache.${r.env.urlSuffix}`;
+    return {
+      ref: id,
+      arn: r.arn('elasticache', `replicationgroup:${id}`),
+      attributes: {
+        'PrimaryEndPoint.Address': `master.${suffix}`,
+        'PrimaryEndPoint.Port': port,
+        'ReaderEndPoint.Address': `replica.${suffix}`,
+        'ReaderEndPoint.Port': port,
+      },
+    };
+  },
+  'AWS::ElastiCache::SubnetGroup': (r) => {
+    const name = r.name('CacheSubnetGroupName', { max: 255, lowercase: true });
+    return { ref: name, arn: r.arn('elasticache', `subnetgroup:${name}`), attributes: {} };
+  },
+
   // --- RDS ------------------------------------------------------------------------------------------
   'AWS::RDS::DBInstance': (r) => {
     const id = r.name('DBInstanceIdentifier', { max: 63, lowercase: true });

@@ -68,6 +68,8 @@ const NAME_RULES: Readonly<Record<string, NameRule>> = {
   'AWS::Cognito::UserPoolDomain': { unique: ['Domain'], refIsName: true },
   'AWS::Cognito::UserPoolResourceServer': generatedId, // identifiers are unique per user pool only
   'AWS::DynamoDB::Table': { unique: ['TableName'], refIsName: true },
+  'AWS::ElastiCache::ReplicationGroup': { unique: ['ReplicationGroupId'], refIsName: true },
+  'AWS::ElastiCache::SubnetGroup': { unique: ['CacheSubnetGroupName'], refIsName: true },
   'AWS::EC2::EIP': generatedId,
   'AWS::EC2::FlowLog': generatedId,
   'AWS::EC2::Instance': generatedId,
