@@ -57,6 +57,28 @@ export const THREE_TIER_WEB_APP_PERMISSIONS: PatternPermissions = {
       expect: 'deny',
     },
     {
+      why: 'The web instances read the cache AUTH token, their only cache credential',
+      caller: { role: 'WebApp/InstanceRole' },
+      actions: ['secretsmanager:GetSecretValue'],
+      resource: '${WebApp/Cache/AuthToken.Ref}',
+      expect: 'allow',
+    },
+    {
+      why: 'The web instances decrypt the cache AUTH token only through Secrets Manager',
+      caller: { role: 'WebApp/InstanceRole' },
+      actions: ['kms:Decrypt'],
+      resource: '${WebApp/Cache/Key.Arn}',
+      context: { 'kms:ViaService': 'secretsmanager.${AWS::Region}.amazonaws.com' },
+      expect: 'allow',
+    },
+    {
+      why: 'The web instances cannot use the cache key directly (its snapshots and logs are encrypted with it)',
+      caller: { role: 'WebApp/InstanceRole' },
+      actions: ['kms:Decrypt'],
+      resource: '${WebApp/Cache/Key.Arn}',
+      expect: 'deny',
+    },
+    {
       why: 'Nobody outside the account reads the load balancer access logs',
       caller: { anonymous: true },
       actions: ['s3:GetObject'],
@@ -71,6 +93,10 @@ export const THREE_TIER_WEB_APP_PERMISSIONS: PatternPermissions = {
         'credentials.',
       'WebApp/Database/SecretKey':
         'It decrypts them through Secrets Manager (kms:ViaService), which decrypts only secrets it may read.',
+      'WebApp/Cache/AuthToken':
+        'The app reads the cache AUTH token to connect to Valkey (sessions and cached reads); no other cache secret exists.',
+      'WebApp/Cache/Key':
+        'It decrypts the token through Secrets Manager (kms:ViaService), never the cache snapshots or logs directly.',
     },
     'WebApp/Database/ApplicationUser/FunctionRole': {
       'WebApp/Database/Resource/Secret':
@@ -82,6 +108,7 @@ export const THREE_TIER_WEB_APP_PERMISSIONS: PatternPermissions = {
       'Network/FlowLogKey': AWS_BACKUP_KEY_ACCESS,
       'WebApp/AlarmTopic/Key': AWS_BACKUP_KEY_ACCESS,
       'WebApp/Database/StorageKey': AWS_BACKUP_KEY_ACCESS,
+      'WebApp/Cache/Key': AWS_BACKUP_KEY_ACCESS,
       'WebApp/Database/SecretKey': AWS_BACKUP_KEY_ACCESS,
       'WebApp/WebAclLogKey': AWS_BACKUP_KEY_ACCESS,
     },

@@ -23,9 +23,10 @@ export interface ThreeTierWebAppStackProps extends StackProps {
 
 /**
  * Demo stack of the three-tier web app. It maps the profile to construct props, nothing else:
- * - sandbox: one NAT instance, t4g.micro instances and database, HTTP only, no WAF, everything destroyed;
- * - production: a NAT gateway per AZ, WAF, deletion protection, data retained (database: snapshot), and
- *   HTTPS: on the load balancer with `certificateArn`, else through a CloudFront distribution.
+ * - sandbox: one NAT instance, t4g.micro instances and database, two cache.t4g.micro cache nodes, HTTP only,
+ *   no WAF, everything destroyed;
+ * - production: a NAT gateway per AZ, WAF, deletion protection, data retained (database and cache: snapshot),
+ *   and HTTPS: on the load balancer with `certificateArn`, else through a CloudFront distribution.
  */
 export class ThreeTierWebAppStack extends Stack {
   public readonly app: ThreeTierWebApp;
@@ -64,6 +65,15 @@ export class ThreeTierWebAppStack extends Stack {
         ec2.InstanceClass.T4G,
         sandbox ? ec2.InstanceSize.MICRO : ec2.InstanceSize.MEDIUM,
       ),
+      // Sessions and cached reads in Valkey (003 L1515-1526): a primary and one replica in another AZ.
+      // Sandbox: the smallest nodes, no snapshots, deleted with the stack; production: snapshots kept 15 days
+      // and a final snapshot on delete.
+      cache: {
+        nodeType: sandbox ? 'cache.t4g.micro' : 'cache.t4g.small',
+        replicas: 1,
+        snapshotRetentionDays: sandbox ? 0 : 15,
+        removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.SNAPSHOT,
+      },
     });
     new CfnOutput(this, 'SiteUrl', { value: this.app.url, description: 'Open this in a browser' });
     new CfnOutput(this, 'LoadBalancerDNS', { value: this.app.loadBalancer.loadBalancerDnsName });
@@ -87,6 +97,21 @@ export class ThreeTierWebAppStack extends Stack {
       description: 'The database credentials (retained by a production destroy)',
       value: this.app.database.secret.secretArn,
     });
+    if (this.app.cache) {
+      new CfnOutput(this, 'CacheEndpoint', {
+        description:
+          'Primary endpoint of the Valkey cache (TLS, AUTH token in the secret below), from the VPC only',
+        value: `${this.app.cache.primaryEndpoint}:${this.app.cache.port}`,
+      });
+      new CfnOutput(this, 'CacheReplicationGroupId', {
+        description: 'The Valkey replication group (its final snapshot stays after a production destroy)',
+        value: this.app.cache.replicationGroup.ref,
+      });
+      new CfnOutput(this, 'CacheAuthTokenSecretArn', {
+        description: 'The cache AUTH token ({"token": ...}); only the app instances may read it',
+        value: this.app.cache.authTokenSecret.secretArn,
+      });
+    }
     if (this.app.database.backupPlan) {
       new CfnOutput(this, 'BackupVaultName', {
         description:

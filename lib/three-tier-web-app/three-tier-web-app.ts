@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { Aws, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -10,6 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -35,21 +37,37 @@ import { ReferenceVpc } from '../core/network';
 import { AccessLogBucket } from '../core/secure-bucket';
 import { acknowledgeVpcAutoScalingGroup, sessionManagerPolicy } from '../core/instance-fleet';
 import { RETRY_FUNCTION } from '../core/boot-retry';
+import { bundledNodejsDirectory } from '../core/bundled-code';
+import { runtimeEntry } from '../core/runtime-entry';
 import { DatabaseApplicationUser } from '../multi-az-database/application-user';
 import { MultiAzDatabase } from '../multi-az-database/multi-az-database';
-import { webAppSource } from './app-source';
+import { CacheCluster, CacheClusterProps } from '../cache-tier/cache-cluster';
 import { APP_DATABASE_USER, APP_SCHEMA, VISITS_TABLE_DDL } from './schema';
+import {
+  CACHE_ENVIRONMENT,
+  CACHE_TTL_RANGE,
+  CACHE_WRITE_MODES,
+  CacheWriteMode,
+  DEFAULT_CACHE_TTL_SECONDS,
+  DEFAULT_SESSION_TTL_SECONDS,
+  SESSION_TTL_RANGE,
+} from './runtime/cache-settings';
 
 const CONSTRUCT = 'ThreeTierWebApp';
 
 /** Key prefix of the ALB access logs in the access-log bucket. */
 const ACCESS_LOG_PREFIX = 'load-balancer';
 
-/** Node.js major version installed from the Amazon Linux 2023 repositories (namespaced: node-24, npm-24). */
+/** Node.js major version installed from the Amazon Linux 2023 repositories (namespaced: node-24). */
 export const NODEJS_MAJOR_VERSION = 24;
 
-/** The `pg` driver version the instance installs; test/three-tier-web-app checks it is the one tested. */
-export const PG_DRIVER_VERSION = '8.23.1';
+/**
+ * The web app every instance runs (runtime/web-app.ts, or .js in the published package). It is bundled with
+ * its drivers (`pg`, and `ioredis` for the cache) into one file by esbuild at synth time and downloaded from
+ * the CDK asset bucket at boot: no npm install on the instance, and the bytes that run are the ones the
+ * tests ran (test/three-tier-web-app/web-app*.test.ts against a real PostgreSQL and Valkey-compatible server).
+ */
+export const WEB_APP_ENTRY = runtimeEntry(__dirname, 'web-app');
 
 /** Namespace of the metric the instances' database probe publishes (see runtime/web-app.ts). */
 export const METRIC_NAMESPACE = 'RefArch/ThreeTierWebApp';
@@ -71,6 +89,37 @@ export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = 'com.amazonaws.global.cloudf
  * requests that carry it with the secret value (ALB header names: at most 40 characters).
  */
 export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
+
+export { CACHE_ENVIRONMENT };
+export type { CacheWriteMode };
+
+/**
+ * The cache tier of {@link ThreeTierWebApp} (003 L1515-1526): a {@link CacheCluster} in the VPC's isolated
+ * subnets, with the app's alarm topic, in which the web app keeps its sessions and caches its database
+ * reads. Every {@link CacheClusterProps} setting applies, plus how the app uses the cache.
+ */
+export interface ThreeTierCacheOptions extends Omit<CacheClusterProps, 'vpc' | 'alarmTopic'> {
+  /**
+   * How long a cached copy of the page's database data lives (the cache-aside TTL, which bounds how stale a
+   * read can be): 1 second to 1 day, whole seconds.
+   * @default Duration.seconds(30)
+   */
+  readonly ttl?: Duration;
+  /**
+   * How long a session lives after its last request (the TTL slides with each request): 1 minute to 7 days,
+   * whole seconds.
+   * @default Duration.minutes(30)
+   */
+  readonly sessionTtl?: Duration;
+  /**
+   * What a write does to the cached data (001 L2686-2746): `invalidate` (cache-aside, "lazy loading": delete the
+   * cached copy, the next read misses and fills it; cheap writes, data stale for up to `ttl`) or `write-through`
+   * (store the fresh data after each write; readers rarely miss, every write pays an extra read, and data
+   * nobody reads is cached too).
+   * @default 'invalidate'
+   */
+  readonly writeMode?: CacheWriteMode;
+}
 
 /** EC2 accepts at most 16 KB of user data (before base64). */
 const USER_DATA_LIMIT_BYTES = 16 * 1024;
@@ -226,6 +275,14 @@ export interface ThreeTierWebAppProps {
    * @default - a new {@link AlarmTopic}
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * A cache tier (`{}` for the defaults): a Valkey replication group where the web app keeps its sessions
+   * (so any instance serves any visitor, without sticky sessions) and caches its database reads
+   * (cache-aside with a TTL, or write-through). Only the app's instances reach it, with their own read of
+   * its AUTH token. When the cache is down the app serves from the database.
+   * @default - no cache: each page view is served from the database
+   */
+  readonly cache?: ThreeTierCacheOptions;
 }
 
 /**
@@ -248,6 +305,8 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
    * and the rotation functions.
    */
   public readonly databaseUser: DatabaseApplicationUser;
+  /** The cache tier, with `cache`. */
+  public readonly cache?: CacheCluster;
   /** The Secrets Manager endpoint the instances and the rotation function use. */
   public readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
   public readonly accessLogBucket: AccessLogBucket;
@@ -334,7 +393,7 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       description: 'App tier: only the load balancer may connect, on the app port',
       allowAllOutbound: false,
     });
-    // HTTPS out: package repositories, the npm registry, and AWS APIs (Secrets Manager, Systems Manager,
+    // HTTPS out: package repositories and AWS APIs (S3 for the app bundle, Secrets Manager, Systems Manager,
     // CloudFormation signals). The Amazon DNS server and instance metadata are not filtered by groups.
     appSecurityGroup.addEgressRule(
       ec2.Peer.anyIpv4(),
@@ -448,6 +507,14 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
         props.databaseRemovalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 
+    // ---- Cache tier (003 L1515-1526): sessions and cached reads, so any instance serves any visitor.
+    if (props.cache) {
+      // The cluster reads its own props; ttl, sessionTtl and writeMode go to the app (user data).
+      this.cache = asCacheProp(
+        () => new CacheCluster(this, 'Cache', { ...props.cache, vpc: this.vpc, alarmTopic }),
+      );
+    }
+
     // ---- App tier.
     this.instanceRole = new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
@@ -460,8 +527,16 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
     // nothing else. The launch template gets the role without policy updates, so the CDK cannot add an
     // inline policy behind our back.
     const secret = this.databaseUser.secret;
+    // The web app and its drivers in one file (WEB_APP_ENTRY), downloaded at boot.
+    const webAppBundle = new s3assets.Asset(this, 'WebAppBundle', {
+      path: path.join(
+        bundledNodejsDirectory(WEB_APP_ENTRY, `nodejs${NODEJS_MAJOR_VERSION}.x`, { bundleAwsSdk: true }),
+        'index.js',
+      ),
+    });
     const readSecret = new iam.ManagedPolicy(this, 'InstancePolicy', {
-      description: 'Read the app database user secret and signal CloudFormation when the instance is ready',
+      description:
+        'Read the app database user secret and the app bundle, signal CloudFormation when the instance is ready',
       roles: [this.instanceRole],
       statements: [
         new iam.PolicyStatement({
@@ -474,6 +549,12 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
           actions: ['cloudwatch:PutMetricData'],
           resources: ['*'],
           conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+        }),
+        // The app bundle, downloaded at boot (an object of the CDK asset bucket; that bucket's own policy
+        // requires TLS and allows the account).
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [webAppBundle.bucket.arnForObjects(webAppBundle.s3ObjectKey)],
         }),
       ],
     });
@@ -490,6 +571,23 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
           resources: [secret.encryptionKey.keyArn],
           // The key also encrypts the master secret, but through Secrets Manager only, and Secrets Manager
           // decrypts a secret only for a caller allowed GetSecretValue on it: the app user's secret alone.
+          conditions: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+          },
+        }),
+      );
+    }
+
+    if (this.cache) {
+      // The cache's AUTH token, the only cache credential the instances hold; decrypted through Secrets Manager.
+      readSecret.addStatements(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          resources: [this.cache.authTokenSecret.secretArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [this.cache.encryptionKey.keyArn],
           conditions: {
             StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
           },
@@ -564,6 +662,7 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
       this.autoScalingGroup,
       'App tier reads the secret',
     );
+    this.cache?.connections.allowDefaultPortFrom(this.autoScalingGroup, 'App tier to the cache');
 
     userData.addSignalOnExitCommand(this.autoScalingGroup);
     userData.addCommands(
@@ -573,6 +672,15 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
         databaseCheckPath,
         metricApp: this.metricApp,
         secretArn: this.databaseUser.secret.secretArn,
+        bundle: webAppBundle,
+        cache: this.cache && {
+          host: this.cache.primaryEndpoint,
+          port: this.cache.port,
+          secretArn: this.cache.authTokenSecret.secretArn,
+          ttlSeconds: props.cache?.ttl?.toSeconds() ?? DEFAULT_CACHE_TTL_SECONDS,
+          sessionTtlSeconds: props.cache?.sessionTtl?.toSeconds() ?? DEFAULT_SESSION_TTL_SECONDS,
+          writeMode: props.cache?.writeMode ?? 'invalidate',
+        },
         schema: this.databaseUser.schema,
         region: Stack.of(this).region,
       }),
@@ -1047,6 +1155,7 @@ interface ResolvedProps {
 }
 
 function validateProps(props: ThreeTierWebAppProps, p: ResolvedProps): void {
+  if (props.cache) validateCacheOptions(props.cache);
   validateInteger(CONSTRUCT, 'minCapacity', p.minCapacity, 2, 1000, 'instances', {
     because: 'at least one instance in each of two AZs, so the app survives the loss of an AZ (001 L806-811)',
   });
@@ -1192,6 +1301,26 @@ interface BootScriptOptions {
   /** The schema of the app's table, put first on the connection's search path. */
   readonly schema: string;
   readonly region: string;
+  /** The web app bundle (WEB_APP_ENTRY with its drivers). */
+  readonly bundle: s3assets.Asset;
+  /** Where the cache is and how the app uses it, with `cache`. */
+  readonly cache?: {
+    readonly host: string;
+    readonly port: number;
+    readonly secretArn: string;
+    readonly ttlSeconds: number;
+    readonly sessionTtlSeconds: number;
+    readonly writeMode: CacheWriteMode;
+  };
+}
+
+/** The systemd `Environment=` lines of the cache settings (names in {@link CACHE_ENVIRONMENT}). */
+function cacheEnvironment(c: NonNullable<BootScriptOptions['cache']>): string[] {
+  const e = CACHE_ENVIRONMENT;
+  return [
+    `Environment=${e.host}=${c.host} ${e.port}=${c.port} ${e.secretArn}=${c.secretArn}`,
+    `Environment=${e.ttlSeconds}=${c.ttlSeconds} ${e.sessionTtlSeconds}=${c.sessionTtlSeconds} ${e.writeMode}=${c.writeMode}`,
+  ];
 }
 
 /**
@@ -1200,22 +1329,17 @@ interface BootScriptOptions {
  */
 function bootScript(o: BootScriptOptions): string[] {
   const node = `/usr/bin/node-${NODEJS_MAJOR_VERSION}`;
-  const npm = `/usr/bin/npm-${NODEJS_MAJOR_VERSION}`;
-  const source = webAppSource();
   const lines = [
     'set -euo pipefail',
-    // cloud-init runs user data without HOME, which npm needs for its cache.
+    // cloud-init runs user data without HOME, which the AWS CLI needs for its configuration.
     'export HOME=/root',
     // Every install and download goes through `retry` (lib/core/boot-retry.ts): a dnf run cloud-init starts at
     // boot can break an install once (aws/aws-cdk#36717); the signal fails only after the last of 5 tries.
     RETRY_FUNCTION,
-    `retry dnf install -y aws-cfn-bootstrap nodejs${NODEJS_MAJOR_VERSION} nodejs${NODEJS_MAJOR_VERSION}-npm`,
+    `retry dnf install -y aws-cfn-bootstrap nodejs${NODEJS_MAJOR_VERSION}`,
     'useradd --system --home-dir /opt/webapp --shell /sbin/nologin webapp',
     'mkdir -p /opt/webapp',
-    "cat > /opt/webapp/web-app.js <<'WEBAPP_SOURCE'",
-    source.trimEnd(),
-    'WEBAPP_SOURCE',
-    `cd /opt/webapp && retry ${npm} install --no-audit --no-fund --omit=dev pg@${PG_DRIVER_VERSION}`,
+    `retry aws s3 cp s3://${o.bundle.s3BucketName}/${o.bundle.s3ObjectKey} /opt/webapp/web-app.js --region ${o.region}`,
     // RDS requires TLS; the app verifies the server certificate against the RDS CA bundle. No Amazon Linux
     // 2023 package ships it: AWS publishes it only at this HTTPS address, and curl checks the server against
     // the AMI's CA store. It is not pinned to a SHA-256: the file gains a CA with each new Region, so a pin
@@ -1237,6 +1361,7 @@ function bootScript(o: BootScriptOptions): string[] {
     `Environment=HEALTH_PATH=${o.healthCheckPath} DATABASE_CHECK_PATH=${o.databaseCheckPath}`,
     `Environment=METRIC_NAMESPACE=${METRIC_NAMESPACE} METRIC_APP=${o.metricApp}`,
     'Environment=INSTANCE_ID=$INSTANCE_ID DB_CA_FILE=/opt/webapp/rds-ca.pem NODE_ENV=production HOME=/tmp',
+    ...(o.cache ? cacheEnvironment(o.cache) : []),
     `ExecStart=${node} /opt/webapp/web-app.js`,
     'Restart=always',
     'NoNewPrivileges=yes',
@@ -1258,8 +1383,42 @@ function bootScript(o: BootScriptOptions): string[] {
   if (size > USER_DATA_LIMIT_BYTES - 1024) {
     throw new Error(
       `${CONSTRUCT}: the user data is ${size} bytes; EC2 accepts at most ${USER_DATA_LIMIT_BYTES} bytes. ` +
-        'Shrink runtime/web-app.ts or ship it as an S3 asset.',
+        'Move configuration into the app bundle (WEB_APP_ENTRY) or the environment file.',
     );
   }
   return lines;
+}
+
+/** Runs `build`, naming a prop the cluster refuses as the `cache.<prop>` the user wrote here. */
+function asCacheProp<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (!(e instanceof PropValidationError)) throw e;
+    const detail = e.message.slice(`${e.construct}: invalid ${e.prop}: `.length);
+    throw new PropValidationError(CONSTRUCT, `cache.${e.prop}`, detail);
+  }
+}
+
+/** The app-side cache settings; the cluster's own props are checked by {@link CacheCluster}. */
+function validateCacheOptions(cache: ThreeTierCacheOptions): void {
+  const [ttlMin, ttlMax] = CACHE_TTL_RANGE;
+  validateWholeDuration(CONSTRUCT, 'cache.ttl', cache.ttl, 'seconds');
+  validateDuration(CONSTRUCT, 'cache.ttl', cache.ttl, Duration.seconds(ttlMin), Duration.seconds(ttlMax));
+  const [sessionMin, sessionMax] = SESSION_TTL_RANGE;
+  validateWholeDuration(CONSTRUCT, 'cache.sessionTtl', cache.sessionTtl, 'seconds');
+  validateDuration(
+    CONSTRUCT,
+    'cache.sessionTtl',
+    cache.sessionTtl,
+    Duration.seconds(sessionMin),
+    Duration.seconds(sessionMax),
+  );
+  if (cache.writeMode !== undefined && !CACHE_WRITE_MODES.includes(cache.writeMode)) {
+    throw new PropValidationError(
+      CONSTRUCT,
+      'cache.writeMode',
+      `must be one of ${CACHE_WRITE_MODES.map((m) => `'${m}'`).join(', ')}; received '${cache.writeMode}'.`,
+    );
+  }
 }

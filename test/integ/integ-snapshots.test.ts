@@ -82,10 +82,21 @@ const envelope = (event: object) =>
   });
 const message = (body: string) => ({ MessageId: 'm-1', ReceiptHandle: 'rh', MD5OfBody: 'x', Body: body });
 /** The page the app tier renders (lib/three-tier-web-app/runtime/web-app.ts, page()). */
-const page = (count: number) =>
+/** The web app's page (runtime/web-app.ts), with the cache tier's session paragraph when `cache` says so. */
+const page = (count: number, cache: 'session' | 'cache down' | 'no cache' = 'session') =>
   '<!doctype html><html><head><title>Three-tier web app</title></head><body>' +
   '<h1>Served by i-0123456789abcdef0</h1>' +
   `<p>Visits stored in the database: <strong>${count}</strong>. Reload to see other instances answer.</p>` +
+  {
+    session:
+      '<p>Your session (kept in the cache, so any instance can serve you): <strong>1</strong> page views since ' +
+      '2026-12-07T09:00:00.000Z, served by i-0123456789abcdef0. Only the first page view of a session is stored ' +
+      'as a visit.</p><p>Data read from: <strong>database (cache miss)</strong>.</p>',
+    'cache down':
+      '<p>Sessions are unavailable: the cache does not answer, so this page view was stored as a visit.</p>' +
+      '<p>Data read from: <strong>database</strong>.</p>',
+    'no cache': '',
+  }[cache] +
   '<table><tr><th>#</th><th>instance</th><th>client</th><th>time</th></tr></table></body></html>\n';
 /** A page of the static site's sample (lib/static-site/sample-site), by its heading. */
 const sitePage = (heading: string) =>
@@ -421,7 +432,7 @@ const SPECS: Record<string, Spec> = {
         ],
       },
       {
-        label: 'the page shows visits read from the database',
+        label: 'the page shows visits read from the database and a session kept in the cache',
         find: expectedHas('Visits stored in the database'),
         pass: [
           { ok: true, status: 200, body: page(1) },
@@ -430,6 +441,8 @@ const SPECS: Record<string, Spec> = {
         fail: [
           { ok: false, status: 503, body: 'The database is unreachable; try again shortly.\n' },
           { ok: true, status: 200, body: page(0) },
+          { ok: true, status: 200, body: page(3, 'cache down') },
+          { ok: true, status: 200, body: page(3, 'no cache') },
         ],
       },
     ],

@@ -3,7 +3,8 @@
 //   1. GET http://<load balancer>/health/database: 200 {"status":"ok"} from an instance that just ran a
 //      query on the database (the deep check; /health only says the process is up);
 //   2. GET http://<load balancer>/: 200 and a page the app tier rendered after writing a visit into
-//      the database and reading the count back ("Visits stored in the database: <n>").
+//      the database and reading the count back ("Visits stored in the database: <n>"), with a session it
+//      keeps in the Valkey cache tier ("Your session (kept in the cache").
 // Run: see "Run the integration test against a sandbox account" in lib/three-tier-web-app/README.md.
 import { App, Duration } from 'aws-cdk-lib';
 import { ExpectedResult, Match } from '@aws-cdk/integ-tests-alpha';
@@ -38,13 +39,16 @@ export function build(app: App): IntegCase {
     Duration.minutes(10),
     Duration.seconds(20),
   );
-  // The page only renders after INSERT INTO visits and SELECT count(*) succeeded on the database.
+  // The page only renders after INSERT INTO visits and SELECT count(*) succeeded on the database, and
+  // (the demo has the cache tier) after the instance started a session in Valkey: "Your session (kept in
+  // the cache" appears only when the cache answered; without it the page says sessions are unavailable.
   const page = expectWithin(
     integ.assertions.httpApiCall(`${site}/`),
     ExpectedResult.objectLike({
       status: 200,
       body: Match.stringLikeRegexp(
-        'Served by i-[0-9a-f]+</h1><p>Visits stored in the database: <strong>[1-9][0-9]*</strong>',
+        'Served by i-[0-9a-f]+</h1><p>Visits stored in the database: <strong>[1-9][0-9]*</strong>.*' +
+          'Your session \\(kept in the cache',
       ),
     }),
     Duration.minutes(5),

@@ -48,6 +48,16 @@ new refarch.QueueWorkerFleet(workers, 'Fleet', {
   removalPolicy: RemovalPolicy.DESTROY,
 });
 
+// A pattern whose app runs on EC2 with drivers from the package's dependencies (pg, ioredis): the three-tier
+// web app with its cache tier, the app bundled from the installed package's compiled .js.
+const webApp = new Stack(app, 'WebApp');
+new refarch.ThreeTierWebApp(webApp, 'App', {
+  deletionProtection: false,
+  removalPolicy: RemovalPolicy.DESTROY,
+  databaseRemovalPolicy: RemovalPolicy.DESTROY,
+  cache: { removalPolicy: RemovalPolicy.DESTROY },
+});
+
 app.synth();
 console.log(
   JSON.stringify({

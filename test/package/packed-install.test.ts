@@ -180,22 +180,6 @@ describe('an app that installs the tarball', () => {
     run('node', ['-e', script], { cwd: appDir });
   });
 
-  test('gets the three-tier web app source from the compiled file, without TypeScript installed', () => {
-    // From the sources, app-source.ts transpiles runtime/web-app.ts with TypeScript; the package must use
-    // the shipped web-app.js instead (the app has no typescript to fall back to).
-    const script =
-      `const { webAppSource } = require('${PKG.name}/dist/lib/three-tier-web-app/app-source.js');` +
-      `process.stdout.write(webAppSource());`;
-    const source = run('node', ['-e', script], { cwd: appDir });
-    const shipped = fs.readFileSync(
-      path.join(installed, 'dist/lib/three-tier-web-app/runtime/web-app.js'),
-      'utf8',
-    );
-    expect(source).toBe(shipped.trimEnd() + '\n');
-    expect(source).toMatch(/require\("pg"\)/);
-    expect(() => require.resolve('typescript', { paths: [installed] })).toThrow();
-  });
-
   test('gets the viewer-request CloudFront Function code from the installed package', () => {
     // viewer-request-code.js reads runtime/viewer-request.js beside it: the code must be the one the
     // sources produce (and test/static-site checks), for both values of the flag.
@@ -353,6 +337,22 @@ describe('an app that installs the tarball', () => {
     expect(bundle).toContain('ReceiveMessageCommand');
     expect(bundle).toContain('SetInstanceProtectionCommand');
     expect(bundle).not.toMatch(/require\(["'](@aws-sdk\/client-|sqs-consumer)/);
+  });
+
+  test('synthesizes ThreeTierWebApp with its cache, the web app bundled with pg and ioredis into one file', () => {
+    const template = JSON.parse(fs.readFileSync(path.join(outdir, 'WebApp.template.json'), 'utf8'));
+    const resources = Object.values(
+      template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+    );
+    const userData = JSON.stringify(resources.find((r) => r.Type === 'AWS::EC2::LaunchTemplate')!.Properties);
+    expect(userData).toContain('/opt/webapp/web-app.js');
+    expect(userData).toContain('CACHE_HOST=');
+    const hash = /([0-9a-f]{64})\.js/.exec(userData)![1];
+    const bundle = fs.readFileSync(path.join(outdir, `asset.${hash}.js`), 'utf8');
+    expect(bundle).toContain('createWebApp');
+    expect(bundle).toContain('WRONGPASS'); // the cache client code (runtime/cache.ts) is in
+    expect(bundle).not.toMatch(/require\(["'](pg|ioredis)["']\)/);
+    expect(resources.filter((r) => r.Type === 'AWS::ElastiCache::ReplicationGroup')).toHaveLength(1);
   });
 
   test('synthesizes MultiAzDatabase in the ReferenceVpc', () => {

@@ -6,14 +6,16 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { IConstruct } from 'constructs';
-import { webAppSource } from '../../lib/three-tier-web-app/app-source';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { bundledNodejsDirectory } from '../../lib/core/bundled-code';
 import {
+  CACHE_ENVIRONMENT,
   DATABASE_CHECK_METRIC,
   METRIC_NAMESPACE,
   NODEJS_MAJOR_VERSION,
-  PG_DRIVER_VERSION,
   ThreeTierWebApp,
   ThreeTierWebAppProps,
+  WEB_APP_ENTRY,
 } from '../../lib/three-tier-web-app/three-tier-web-app';
 import { ThreeTierWebAppStack } from '../../lib/three-tier-web-app/three-tier-web-app-stack';
 import {
@@ -58,7 +60,8 @@ function withCertificate(): Built {
 }
 
 const ref = (stack: Stack, c: IConstruct) => ({ Ref: stack.getLogicalId(c.node.defaultChild as CfnElement) });
-const logicalId = (stack: Stack, c: IConstruct) => stack.getLogicalId(c.node.defaultChild as CfnElement);
+const logicalId = (stack: Stack, c: IConstruct) =>
+  stack.getLogicalId((c.node.defaultChild ?? c) as CfnElement);
 
 /** The launch template's user data as the instance receives it (tokens as 128-character placeholders). */
 function launchTemplateScript(built: Built): string {
@@ -372,10 +375,15 @@ describe('app tier', () => {
       ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
       'cloudformation:SignalResource',
       'cloudwatch:PutMetricData',
+      's3:GetObject', // the app bundle
       'kms:Decrypt',
     ]);
-    // The app user's secret (attached to the instance), never the master secret.
-    expect(statements[0].Resource).toEqual(ref(stack, app.databaseUser.secret));
+    // The app user's secret (attached to the instance), never the master secret; and the cache AUTH token
+    // (merged into the same statement, see 'cache tier' below).
+    expect(statements[0].Resource).toEqual(
+      expect.arrayContaining([ref(stack, app.databaseUser.secret), ref(stack, app.cache!.authTokenSecret)]),
+    );
+    expect(statements[0].Resource).toHaveLength(2);
     expect(JSON.stringify(managed[0])).not.toContain(JSON.stringify(ref(stack, app.database.secret)));
     expect(statements[1].Resource).toEqual({ Ref: 'AWS::StackId' });
     // PutMetricData takes no resource ARN: '*', held to the app's own namespace by a condition.
@@ -398,33 +406,38 @@ describe('app tier', () => {
       script = typeof data === 'string' ? data : JSON.stringify(data);
     });
 
-    test('embeds the tested runtime/web-app.ts, compiled, in a quoted heredoc', () => {
-      const lt = Object.values(sandbox.template.findResources('AWS::EC2::LaunchTemplate'))[0];
-      const data = (
-        lt.Properties.LaunchTemplateData as {
-          UserData: { 'Fn::Base64': { 'Fn::Join': [string, unknown[]] } };
-        }
-      ).UserData['Fn::Base64']['Fn::Join'][1]
-        .filter((p): p is string => typeof p === 'string')
-        .join('');
-      expect(data).toContain(
-        `cat > /opt/webapp/web-app.js <<'WEBAPP_SOURCE'\n${webAppSource()}WEBAPP_SOURCE\n`,
+    test('downloads the tested runtime/web-app.ts, bundled with its drivers, from the asset bucket (no npm at boot)', () => {
+      const text = launchTemplateScript(sandbox);
+      const download =
+        /retry aws s3 cp s3:\/\/(\S+)\/([0-9a-f]{64})\.js \/opt\/webapp\/web-app\.js --region \S+\n/.exec(
+          text,
+        );
+      expect(download).not.toBeNull();
+      expect(text).not.toMatch(/\bnpm\b/);
+      // The asset is the esbuild bundle of WEB_APP_ENTRY: pg and ioredis inside, nothing left to install.
+      const bundle = fs.readFileSync(
+        path.join(
+          bundledNodejsDirectory(WEB_APP_ENTRY, `nodejs${NODEJS_MAJOR_VERSION}.x`, { bundleAwsSdk: true }),
+          'index.js',
+        ),
+        'utf8',
       );
-      // CommonJS (no import/export statements), as `node web-app.js` runs it; web-app.test.ts serves
-      // pages from this same text against a real PostgreSQL.
-      expect(webAppSource()).not.toMatch(/^\s*(import|export)\s/m);
-      expect(webAppSource()).toContain('createWebApp');
+      const asset = sandbox.stack.node
+        .findAll()
+        .find((c): c is s3assets.Asset => c instanceof s3assets.Asset && c.node.id === 'WebAppBundle')!;
+      expect(asset.s3ObjectKey).toBe(`${download![2]}.js`);
+      expect(bundle).toContain('createWebApp');
+      expect(bundle).not.toMatch(/require\(["'](pg|ioredis)["']\)/);
+      // The instance may read that object and no other of the bucket.
+      const policy = Object.values(sandbox.template.findResources('AWS::IAM::ManagedPolicy')).find((r) =>
+        JSON.stringify(r).includes('s3:GetObject'),
+      )!;
+      expect(JSON.stringify(policy)).toContain(`/${download![2]}.js`);
     });
 
-    test('installs Node.js from the AL2023 repositories and the pg version the tests ran', () => {
-      expect(script).toContain(
-        `dnf install -y aws-cfn-bootstrap nodejs${NODEJS_MAJOR_VERSION} nodejs${NODEJS_MAJOR_VERSION}-npm`,
-      );
-      expect(script).toContain(`pg@${PG_DRIVER_VERSION}`);
-      const installed = JSON.parse(
-        fs.readFileSync(path.join(__dirname, '../../node_modules/pg/package.json'), 'utf8'),
-      );
-      expect(PG_DRIVER_VERSION).toBe(installed.version);
+    test('installs Node.js and the CloudFormation helper from the AL2023 repositories, not npm', () => {
+      expect(script).toContain(`dnf install -y aws-cfn-bootstrap nodejs${NODEJS_MAJOR_VERSION}`);
+      expect(script).not.toContain('-npm');
     });
 
     test('signals CloudFormation for the group, after the app answers the database path', () => {
@@ -561,7 +574,7 @@ describe('security groups chained by reference', () => {
     for (const r of rules) expect(r).not.toHaveProperty('CidrIp');
   });
 
-  test('app egress: HTTPS out, the database port to the database group, 443 to the endpoint', () => {
+  test('app egress: HTTPS out, the database port to the database group, 443 to the endpoint, the cache port to the cache', () => {
     const appSg = sandbox.app.autoScalingGroup.connections.securityGroups[0];
     const resources = sandbox.template.toJSON().Resources as Resources;
     const sg = resources[logicalId(sandbox.stack, appSg)].Properties;
@@ -579,9 +592,10 @@ describe('security groups chained by reference', () => {
       expect.arrayContaining([
         [groupId(sandbox, sandbox.app.database.connections.securityGroups[0]), 5432],
         [groupId(sandbox, sandbox.app.secretsManagerEndpoint.connections.securityGroups[0]), 443],
+        [groupId(sandbox, sandbox.app.cache!.connections.securityGroups[0]), 6380],
       ]),
     );
-    expect(egress).toHaveLength(2);
+    expect(egress).toHaveLength(3);
   });
 
   test('the NAT instance root volume is encrypted (the EC26 acknowledgment relies on it)', () => {
@@ -1103,5 +1117,175 @@ describe('HTTPS in production (issue 15)', () => {
   ])('rejects %s', (_name, props, message) => {
     const stack = new Stack(new App(), 'Bad');
     expect(() => new ThreeTierWebApp(stack, 'WebApp', props(stack))).toThrow(message);
+  });
+});
+
+describe('cache tier (issue 19)', () => {
+  const cacheOf = (b: Built) => b.app.cache!;
+  const groupId = (b: Built) => logicalId(b.stack, cacheOf(b).replicationGroup);
+
+  test('the demo stack has a Valkey group in the isolated subnets: a primary and a replica in another AZ', () => {
+    for (const b of [sandbox, production]) {
+      const group = b.template.toJSON().Resources[groupId(b)];
+      expect(group.Properties).toMatchObject({
+        Engine: 'valkey',
+        NumCacheClusters: 2,
+        MultiAZEnabled: true,
+        AutomaticFailoverEnabled: true,
+        TransitEncryptionEnabled: true,
+        AtRestEncryptionEnabled: true,
+        Port: 6380,
+      });
+      const subnetGroup = Object.values(b.template.findResources('AWS::ElastiCache::SubnetGroup'))[0];
+      const isolated = b.app.vpc.isolatedSubnets.map((s) => ({
+        Ref: b.stack.getLogicalId(s.node.defaultChild as CfnElement),
+      }));
+      expect(subnetGroup.Properties.SubnetIds).toEqual(isolated);
+    }
+    expect(sandbox.template.toJSON().Resources[groupId(sandbox)].Properties.CacheNodeType).toBe(
+      'cache.t4g.micro',
+    );
+  });
+
+  test('sandbox: no snapshots and deleted with the stack; production: 15 days of snapshots and a final one', () => {
+    const s = sandbox.template.toJSON().Resources[groupId(sandbox)];
+    expect(s.DeletionPolicy).toBe('Delete');
+    expect(s.Properties.SnapshotRetentionLimit).toBe(0);
+    const p = production.template.toJSON().Resources[groupId(production)];
+    expect(p.DeletionPolicy).toBe('Snapshot');
+    expect(p.Properties.SnapshotRetentionLimit).toBe(15);
+  });
+
+  test('only the app instances reach the cache port; the instances may leave towards it', () => {
+    const { stack, app, template } = sandbox;
+    const cacheSg = logicalId(stack, app.cache!.connections.securityGroups[0]);
+    const appSg = logicalId(stack, app.autoScalingGroup.connections.securityGroups[0]);
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter(
+      (r) => JSON.stringify(r.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [cacheSg, 'GroupId'] }),
+    );
+    expect(ingress.map((r) => r.Properties)).toEqual([
+      expect.objectContaining({
+        FromPort: 6380,
+        ToPort: 6380,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [appSg, 'GroupId'] },
+      }),
+    ]);
+    const cacheGroup = template.toJSON().Resources[cacheSg];
+    expect(cacheGroup.Properties.SecurityGroupIngress).toBeUndefined();
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: { 'Fn::GetAtt': [appSg, 'GroupId'] },
+      FromPort: 6380,
+      DestinationSecurityGroupId: { 'Fn::GetAtt': [cacheSg, 'GroupId'] },
+    });
+  });
+
+  test('the instances read the AUTH token (through Secrets Manager only), never the template', () => {
+    const { stack, app, template } = sandbox;
+    const policy = JSON.stringify(
+      Object.values(template.findResources('AWS::IAM::ManagedPolicy')).find((r) =>
+        JSON.stringify(r).includes('cloudformation:SignalResource'),
+      ),
+    );
+    expect(policy).toContain(JSON.stringify({ Ref: logicalId(stack, app.cache!.authTokenSecret) }));
+    const keyArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, app.cache!.encryptionKey), 'Arn'] });
+    expect(policy).toContain(keyArn);
+    expect(policy).toMatch(/"kms:ViaService":\{"Fn::Join":\["",\["secretsmanager\./);
+    // The token goes to ElastiCache as a dynamic reference and to the app by secret ARN, never as text.
+    const group = JSON.stringify(template.toJSON().Resources[groupId(sandbox)].Properties.AuthToken);
+    expect(group).toMatch(/\{\{resolve:secretsmanager:/);
+    expect(launchTemplateScript(sandbox)).not.toMatch(/resolve:secretsmanager|SecretString|requirepass/);
+  });
+
+  test('the app gets the endpoint, port, secret and its cache settings (names the runtime reads)', () => {
+    const { stack, app } = sandbox;
+    const text = JSON.stringify(
+      Object.values(sandbox.template.findResources('AWS::EC2::LaunchTemplate'))[0].Properties,
+    );
+    const e = CACHE_ENVIRONMENT;
+    expect(text).toContain(`Environment=${e.host}=`);
+    expect(text).toContain(
+      JSON.stringify({
+        'Fn::GetAtt': [logicalId(stack, app.cache!.replicationGroup), 'PrimaryEndPoint.Address'],
+      }),
+    );
+    expect(text).toContain(` ${e.port}=6380 ${e.secretArn}=`);
+    expect(text).toContain(
+      `Environment=${e.ttlSeconds}=30 ${e.sessionTtlSeconds}=1800 ${e.writeMode}=invalidate\\n`,
+    );
+    const custom = new Stack(testApp(), 'CustomCache');
+    new ThreeTierWebApp(custom, 'WebApp', {
+      cache: { ttl: Duration.minutes(2), sessionTtl: Duration.hours(8), writeMode: 'write-through' },
+    });
+    expect(JSON.stringify(Template.fromStack(custom).findResources('AWS::EC2::LaunchTemplate'))).toContain(
+      `Environment=${e.ttlSeconds}=120 ${e.sessionTtlSeconds}=28800 ${e.writeMode}=write-through\\n`,
+    );
+  });
+
+  test('without a cache: no ElastiCache resource, no cache setting, no cache permission', () => {
+    expect(https.app.cache).toBeUndefined();
+    expect(Object.keys(https.template.findResources('AWS::ElastiCache::ReplicationGroup'))).toEqual([]);
+    expect(launchTemplateScript(https)).not.toMatch(/CACHE_/);
+  });
+
+  test('the load balancer needs no sticky sessions: sessions live in the cache', () => {
+    const tg = Object.values(sandbox.template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'))[0];
+    const attributes = (tg.Properties.TargetGroupAttributes ?? []) as { Key: string; Value: string }[];
+    expect(attributes.find((a) => a.Key === 'stickiness.enabled')?.Value ?? 'false').toBe('false');
+    expect(attributes.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value).toBe('30');
+  });
+
+  test('every cache alarm notifies the app alarm topic', () => {
+    const { stack, app, template } = sandbox;
+    const resources = template.toJSON().Resources as Resources;
+    expect(app.cache!.alarms.length).toBeGreaterThanOrEqual(5);
+    for (const alarm of app.cache!.alarms) {
+      const p = resources[logicalId(stack, alarm)].Properties;
+      expect(p.AlarmActions).toEqual([
+        { Ref: logicalId(stack, app.alarmTopic.node.defaultChild as IConstruct) },
+      ]);
+    }
+  });
+
+  test.each<[string, ThreeTierWebAppProps['cache'], RegExp]>([
+    [
+      'a TTL of 0',
+      { ttl: Duration.seconds(0) },
+      /ThreeTierWebApp: invalid cache\.ttl: must be between 1 second and 1 day; received 0 seconds/,
+    ],
+    ['a fractional TTL', { ttl: Duration.millis(1500) }, /invalid cache\.ttl: .*whole/],
+    ['a TTL over a day', { ttl: Duration.days(2) }, /invalid cache\.ttl: .*1 day; received 2 days/],
+    [
+      'a session under a minute',
+      { sessionTtl: Duration.seconds(30) },
+      /invalid cache\.sessionTtl: must be between 1 minute and 7 days; received 30 seconds/,
+    ],
+    [
+      'an unknown write mode',
+      { writeMode: 'write-behind' as never },
+      /invalid cache\.writeMode: must be one of 'invalidate', 'write-through'; received 'write-behind'/,
+    ],
+    [
+      'six replicas',
+      { replicas: 6 },
+      /ThreeTierWebApp: invalid cache\.replicas: must be between 0 and 5 replicas; received 6/,
+    ],
+    [
+      'Multi-AZ without a replica',
+      { replicas: 0 },
+      /ThreeTierWebApp: invalid cache\.multiAz: received true with replicas 0/,
+    ],
+    [
+      'an unknown node type',
+      { nodeType: 'cache.x9.huge' },
+      /ThreeTierWebApp: invalid cache\.nodeType: received 'cache\.x9\.huge'/,
+    ],
+    [
+      'overlapping windows',
+      { snapshotWindow: '05:30-06:30', maintenanceWindow: 'sun:05:00-sun:06:00' },
+      /ThreeTierWebApp: invalid cache\..*overlap/,
+    ],
+  ])('%s is refused at synth', (_name, cache, message) => {
+    const stack = new Stack(new App(), 'BadCache');
+    expect(() => new ThreeTierWebApp(stack, 'WebApp', { cache })).toThrow(message);
   });
 });

