@@ -680,6 +680,9 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
           ttlSeconds: props.cache?.ttl?.toSeconds() ?? DEFAULT_CACHE_TTL_SECONDS,
           sessionTtlSeconds: props.cache?.sessionTtl?.toSeconds() ?? DEFAULT_SESSION_TTL_SECONDS,
           writeMode: props.cache?.writeMode ?? 'invalidate',
+          // Every visitor arrives over HTTPS with a certificate on the load balancer, or through CloudFront
+          // (whose hop to the load balancer is HTTP, so the app cannot tell from the request).
+          secureCookies: Boolean(props.certificate || props.cloudFront),
         },
         schema: this.databaseUser.schema,
         region: Stack.of(this).region,
@@ -1311,6 +1314,7 @@ interface BootScriptOptions {
     readonly ttlSeconds: number;
     readonly sessionTtlSeconds: number;
     readonly writeMode: CacheWriteMode;
+    readonly secureCookies: boolean;
   };
 }
 
@@ -1320,6 +1324,7 @@ function cacheEnvironment(c: NonNullable<BootScriptOptions['cache']>): string[] 
   return [
     `Environment=${e.host}=${c.host} ${e.port}=${c.port} ${e.secretArn}=${c.secretArn}`,
     `Environment=${e.ttlSeconds}=${c.ttlSeconds} ${e.sessionTtlSeconds}=${c.sessionTtlSeconds} ${e.writeMode}=${c.writeMode}`,
+    `Environment=${e.secureCookies}=${c.secureCookies}`,
   ];
 }
 

@@ -96,7 +96,7 @@ describe('the replication group', () => {
     }
   });
 
-  test('alarms per node, dimensioned by node id and routed to the alarm topic; replication lag on the replica', () => {
+  test('alarms per node, dimensioned by node id and routed to the alarm topic; replication lag on every node', () => {
     const topic = stack.resolve(cache.alarmTopic.topicArn);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     const byMetric = (name: string) => alarms.filter((a) => a.MetricName === name);
@@ -108,13 +108,32 @@ describe('the replication group', () => {
     ]) {
       expect(byMetric(metric)).toHaveLength(2);
     }
-    expect(byMetric('ReplicationLag')).toHaveLength(1);
+    // Replication lag on both nodes: after a failover node 1 is the replica (the primary reports none).
     const groupId = group().ReplicationGroupId;
-    expect(byMetric('ReplicationLag')[0].Dimensions).toEqual([
-      { Name: 'CacheClusterId', Value: { 'Fn::Join': ['', [groupId, '-002']] } },
-    ]);
+    expect(byMetric('ReplicationLag').map((a) => a.Dimensions)).toEqual(
+      ['-001', '-002'].map((n) => [{ Name: 'CacheClusterId', Value: { 'Fn::Join': ['', [groupId, n]] } }]),
+    );
+    expect(byMetric('ReplicationLag')[0].TreatMissingData).toBe('notBreaching');
     for (const a of alarms.filter((x) => x.Namespace === 'AWS/ElastiCache'))
       expect(a.AlarmActions).toEqual([topic]);
+  });
+
+  test('the log groups are named under /aws/vendedlogs/ (one account-wide policy statement covers them) after the group id', () => {
+    const groupId = group().ReplicationGroupId;
+    const names = Object.values(template.findResources('AWS::Logs::LogGroup')).map(
+      (r) => r.Properties.LogGroupName,
+    );
+    expect(names).toEqual(
+      expect.arrayContaining(
+        ['engine-log', 'slow-log'].map((t) => ({
+          'Fn::Join': ['/', ['/aws/vendedlogs/elasticache', groupId, t]],
+        })),
+      ),
+    );
+    const delivered = (group().LogDeliveryConfigurations as { DestinationDetails: unknown }[]).map((d) =>
+      JSON.stringify(d.DestinationDetails),
+    );
+    expect(delivered.every((d) => d.includes('"Ref"'))).toBe(true);
   });
 
   test("the group id: the construct's name, then the stack's creation id (a kept group never blocks a redeploy)", () => {

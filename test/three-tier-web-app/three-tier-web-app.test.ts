@@ -1221,6 +1221,23 @@ describe('cache tier (issue 19)', () => {
     );
   });
 
+  test('the session cookie is always Secure behind CloudFront or a certificate (the app cannot tell behind CloudFront)', () => {
+    const secure = (b: Built) => /SESSION_COOKIE_SECURE=(true|false)\n/.exec(launchTemplateScript(b))?.[1];
+    expect(secure(sandbox)).toBe('false'); // plain HTTP: a Secure cookie would never come back
+    expect(production.app.distribution).toBeDefined();
+    expect(secure(production)).toBe('true');
+    const stack = new Stack(testApp(), 'CertificateCache');
+    const app = new ThreeTierWebApp(stack, 'WebApp', {
+      certificate: acm.Certificate.fromCertificateArn(
+        stack,
+        'Certificate',
+        'arn:aws:acm:eu-west-1:111111111111:certificate/11111111-2222-3333-4444-555555555555',
+      ),
+      cache: {},
+    });
+    expect(secure({ stack, app, template: Template.fromStack(stack) })).toBe('true');
+  });
+
   test('without a cache: no ElastiCache resource, no cache setting, no cache permission', () => {
     expect(https.app.cache).toBeUndefined();
     expect(Object.keys(https.template.findResources('AWS::ElastiCache::ReplicationGroup'))).toEqual([]);

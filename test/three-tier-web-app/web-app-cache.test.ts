@@ -272,6 +272,12 @@ describe('sessions in the cache', () => {
     expect((await get(url, undefined, { 'X-Forwarded-Proto': 'https' })).setCookie).toMatch(
       /^sid=[0-9a-f]{32}; Path=\/; HttpOnly; SameSite=Lax; Secure$/,
     );
+    // Behind CloudFront the ALB hop is HTTP: the viewer's protocol comes in CloudFront-Forwarded-Proto.
+    const behindCloudFront = { 'X-Forwarded-Proto': 'http', 'CloudFront-Forwarded-Proto': 'https' };
+    expect((await get(url, undefined, behindCloudFront)).setCookie).toMatch(/; Secure$/);
+    // secureCookies (the construct sets it behind CloudFront or a certificate): Secure whatever the headers say.
+    const always = await serve({ instanceId: 'i-0secure', cache: cacheOptions({ secureCookies: true }) });
+    expect((await get(always, undefined, { 'X-Forwarded-Proto': 'http' })).setCookie).toMatch(/; Secure$/);
   });
 
   test('session data and instance ids are escaped on the page', async () => {
@@ -317,6 +323,62 @@ describe('when the cache fails, the app serves from the database', () => {
     await waitFor(async () => ((page = await get(url, first.sid)), page.html.includes('Your session')));
     expect(page!.sid).toMatch(/^[0-9a-f]{32}$/);
     await waitFor(async () => (await admin.ping().catch(() => '')) === 'PONG');
+  }, 20000);
+
+  test('checkCache: true once the cache answers, false while it is down or without a cache; never throws', async () => {
+    let reads = 0;
+    const app = createWebApp({
+      instanceId: 'i-0warm',
+      loadCredentials: async () => credentials,
+      cache: cacheOptions({
+        loadCredentials: async () => (
+          reads++,
+          { host: redis.host, port: redis.port, password: redis.password }
+        ),
+      }),
+    });
+    apps.push(app);
+    expect(await app.checkCache()).toBe(true);
+    expect(reads).toBe(1); // the warm-up read the secret: the first page view will not
+    await redis.stop();
+    try {
+      expect(await app.checkCache()).toBe(false);
+    } finally {
+      await redis.start();
+    }
+    await waitFor(() => app.checkCache());
+    const noCache = createWebApp({ instanceId: 'i-0none', loadCredentials: async () => credentials });
+    apps.push(noCache);
+    expect(await noCache.checkCache()).toBe(false);
+  }, 20000);
+
+  test('a failover (the primary turns replica, writes answer READONLY): served from the database, then reconnected', async () => {
+    const url = await serve({ instanceId: 'i-0failover' });
+    const first = await get(url);
+    expect(views(first.html)).toBe(1);
+    const appConnection = async () =>
+      String(await admin.client('LIST'))
+        .split('\n')
+        .find((line) => / name=webapp /.test(line))
+        ?.match(/^id=(\d+)/)?.[1];
+    const before = await appConnection();
+    expect(before).toBeDefined();
+    // RESP2 with AUTH, as every ElastiCache client has logged in (not HELLO 3, ioredis 6's default).
+    expect(String(await admin.client('LIST'))).toMatch(/ name=webapp .* resp=2\b/);
+    // As ElastiCache does to the old primary: it becomes a replica (of an address that never answers
+    // here), keeps its connections, serves reads and refuses writes.
+    await admin.call('REPLICAOF', '127.0.0.1', '1');
+    try {
+      const during = await get(url, first.sid);
+      expect(during.status).toBe(200);
+      expect(during.html).toContain('Sessions are unavailable');
+      expect(cacheLines().join('\n')).toMatch(/READONLY/);
+    } finally {
+      await admin.call('REPLICAOF', 'NO', 'ONE');
+    }
+    // The READONLY made the client drop that connection and open a new one (to the new primary, in AWS).
+    await waitFor(async () => ((await appConnection()) ?? before) !== before);
+    await waitFor(async () => (await get(url, first.sid)).html.includes('Your session'));
   }, 20000);
 
   test('a wrong token: served from the database and logged; the secret is read once more, not per request', async () => {
@@ -448,6 +510,7 @@ describe('configuration', () => {
       ttlSeconds: 30,
       sessionTtlSeconds: 1800,
       writeMode: 'invalidate',
+      secureCookies: false,
     });
     expect(
       cacheSettingsFromEnvironment({
@@ -457,6 +520,7 @@ describe('configuration', () => {
         CACHE_TTL_SECONDS: '60',
         SESSION_TTL_SECONDS: '600',
         CACHE_WRITE_MODE: 'write-through',
+        SESSION_COOKIE_SECURE: 'true',
       }),
     ).toEqual({
       host: 'master.example',
@@ -465,6 +529,7 @@ describe('configuration', () => {
       ttlSeconds: 60,
       sessionTtlSeconds: 600,
       writeMode: 'write-through',
+      secureCookies: true,
     });
   });
 
@@ -484,6 +549,9 @@ describe('configuration', () => {
       "CACHE_WRITE_MODE must be one of invalidate, write-through (got 'write-back')",
     );
     expect(read({ CACHE_SECRET_ARN: '' })).toThrow('CACHE_SECRET_ARN must be set when CACHE_HOST is set');
+    expect(read({ SESSION_COOKIE_SECURE: 'yes' })).toThrow(
+      "SESSION_COOKIE_SECURE must be true or false (got 'yes')",
+    );
     // Every problem at once, so one failed start shows them all in the journal.
     expect(read({ CACHE_PORT: 'x', CACHE_WRITE_MODE: 'y' })).toThrow(/CACHE_PORT .*; CACHE_WRITE_MODE /);
   });

@@ -29,4 +29,6 @@ export const CACHE_ENVIRONMENT = {
   sessionTtlSeconds: 'SESSION_TTL_SECONDS',
   /** `invalidate` (default) or `write-through`. */
   writeMode: 'CACHE_WRITE_MODE',
+  /** `true`: the session cookie is always Secure (every visitor arrives over HTTPS). Default `false`. */
+  secureCookies: 'SESSION_COOKIE_SECURE',
 } as const;

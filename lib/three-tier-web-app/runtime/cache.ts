@@ -49,6 +49,14 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.min(100 * 2 ** Math.max(0, attempt - 1), 1000);
 }
 
+/**
+ * ioredis's `reconnectOnError`: 1 (reconnect, do not resend) when the server is no longer a writable primary
+ * (READONLY after a failover or node change) or is still loading its data (LOADING); false otherwise.
+ */
+export function reconnectOnRoleChange(e: Error): 1 | false {
+  return /^(READONLY|LOADING)\b/.test(e.message) ? 1 : false;
+}
+
 /** The server refused the credentials: the token was rotated (WRONGPASS) or none was sent (NOAUTH). */
 export function isAuthError(e: unknown): boolean {
   return e instanceof Error && /^(WRONGPASS|NOAUTH)\b/.test(e.message);
@@ -90,6 +98,16 @@ export function createCacheConnection(options: CacheConnectionOptions): CacheCon
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         retryStrategy: reconnectDelayMs,
+        // After a failover or an online node-type change the old primary becomes a replica and keeps the
+        // connection open: reads still work, every write answers READONLY (and a node still loading its
+        // data answers LOADING). Reconnect, which resolves the primary endpoint again, to the new primary;
+        // the failed command is not resent (its page view falls back to the database). Found by an outside
+        // review; AWS Knowledge Center "Resolve READONLY errors in ElastiCache".
+        reconnectOnError: reconnectOnRoleChange,
+        // RESP2 and the AUTH command, as every ElastiCache client since Redis 2 has logged in. ioredis 6
+        // defaults to RESP3 (HELLO 3 AUTH ...) and falls back only on some errors; the app uses no RESP3
+        // feature, so it does not depend on how a managed server answers HELLO.
+        protocol: 2,
       });
       // Without a listener an `error` event would be reported as unhandled; the reason is kept for the
       // next request, which logs it when it falls back to the database.

@@ -96,6 +96,12 @@ export interface WebAppCacheOptions {
   readonly writeMode?: CacheWriteMode;
   /** Bound on each cache call; past it the page is served from the database. Default 500 ms. */
   readonly timeoutMs?: number;
+  /**
+   * Mark the session cookie Secure on every response: set when every visitor reaches the app over HTTPS
+   * (a certificate on the load balancer, or CloudFront in front, whose own hop to the load balancer is HTTP).
+   * Default: Secure only when the request says it came over HTTPS.
+   */
+  readonly secureCookies?: boolean;
 }
 
 /** The request handler, the database check behind the deep path, and a way to close the pool. */
@@ -103,6 +109,12 @@ export interface WebApp {
   readonly handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
   /** One round trip to the database: true when it answered. Errors go to the journal. */
   readonly checkDatabase: () => Promise<boolean>;
+  /**
+   * One PING to the cache: true when it answered, false when it did not or there is no cache. Never throws.
+   * `main()` calls it at start, so the credentials are read and the connection opened before the load
+   * balancer sends the first visitor (reading the secret with the AWS CLI takes longer than a request waits).
+   */
+  readonly checkCache: () => Promise<boolean>;
   readonly close: () => Promise<void>;
 }
 
@@ -286,7 +298,7 @@ export function createWebApp(options: WebAppOptions): WebApp {
     let session: { id: string; state: SessionState; isNew: boolean } | undefined;
     try {
       session = await touchSession(c, sessionIdFromCookie(req));
-      if (session.isNew) headers['Set-Cookie'] = sessionCookie(session.id, req);
+      if (session.isNew) headers['Set-Cookie'] = sessionCookie(session.id, req, cacheOptions?.secureCookies);
     } catch (e) {
       cacheFailed(e);
     }
@@ -375,7 +387,16 @@ export function createWebApp(options: WebAppOptions): WebApp {
     if (p) await p.end();
   }
 
-  return { handle, checkDatabase, close };
+  async function checkCache(): Promise<boolean> {
+    if (!cache) return false;
+    try {
+      return (await cache.run((r) => r.ping())) === 'PONG';
+    } catch {
+      return false; // the page view that needs the cache logs the reason
+    }
+  }
+
+  return { handle, checkDatabase, checkCache, close };
 }
 
 function send(
@@ -408,15 +429,19 @@ function sessionIdFromCookie(req: http.IncomingMessage): string | undefined {
 
 /**
  * The session cookie: not readable by scripts (HttpOnly), not sent on cross-site subrequests (Lax), and
- * Secure when the visitor came over HTTPS (the ALB says so in X-Forwarded-Proto; a sandbox ALB may
- * listen on HTTP only, where a Secure cookie would never come back). No Max-Age: the cache's TTL decides
- * when the session ends.
+ * Secure when the visitor came over HTTPS (a sandbox ALB may listen on HTTP only, where a Secure cookie
+ * would never come back). Who says so: the ALB's X-Forwarded-Proto when it terminates HTTPS; behind
+ * CloudFront, whose hop to the ALB is HTTP (the ALB then writes `http`), CloudFront-Forwarded-Proto, the
+ * viewer's protocol, when the origin request policy forwards it. A forged header can only make the cookie
+ * stricter. No Max-Age: the cache's TTL decides when the session ends.
  */
-function sessionCookie(id: string, req: http.IncomingMessage): string {
-  const https =
-    String(req.headers['x-forwarded-proto'] ?? '')
+function sessionCookie(id: string, req: http.IncomingMessage, alwaysSecure = false): string {
+  const first = (name: string) =>
+    String(req.headers[name] ?? '')
       .split(',')[0]
-      .trim() === 'https';
+      .trim();
+  const https =
+    alwaysSecure || first('x-forwarded-proto') === 'https' || first('cloudfront-forwarded-proto') === 'https';
   return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax${https ? '; Secure' : ''}`;
 }
 
@@ -539,6 +564,7 @@ export interface CacheSettings {
   readonly ttlSeconds: number;
   readonly sessionTtlSeconds: number;
   readonly writeMode: CacheWriteMode;
+  readonly secureCookies: boolean;
 }
 
 const PORT_RANGE: readonly [number, number] = [1, 65535];
@@ -580,8 +606,20 @@ export function cacheSettingsFromEnvironment(env: NodeJS.ProcessEnv): CacheSetti
   }
   const secretArn = env[E.secretArn]?.trim() ?? '';
   if (!secretArn) problems.push(`${E.secretArn} must be set when ${E.host} is set (the cache's AUTH token)`);
+  const secureText = env[E.secureCookies]?.trim() || 'false';
+  if (secureText !== 'true' && secureText !== 'false') {
+    problems.push(`${E.secureCookies} must be true or false (got '${secureText}')`);
+  }
   if (problems.length > 0) throw new Error(`invalid cache configuration: ${problems.join('; ')}`);
-  return { host, port, secretArn, ttlSeconds, sessionTtlSeconds, writeMode };
+  return {
+    host,
+    port,
+    secretArn,
+    ttlSeconds,
+    sessionTtlSeconds,
+    writeMode,
+    secureCookies: secureText === 'true',
+  };
 }
 
 /** Where the database probe publishes (the construct passes these in the systemd unit). */
@@ -659,12 +697,16 @@ function main(): void {
       ttlSeconds: cache.ttlSeconds,
       sessionTtlSeconds: cache.sessionTtlSeconds,
       writeMode: cache.writeMode,
+      secureCookies: cache.secureCookies,
     },
   });
   if (env.METRIC_NAMESPACE && env.METRIC_APP) {
     const target = { namespace: env.METRIC_NAMESPACE, app: env.METRIC_APP, region };
     startDatabaseProbe(app, cloudWatchPublisher(target), 60000);
   }
+  // Open the cache connection now (the boot script waits for the database path before the instance
+  // takes traffic), so the first visitors do not wait for the secret; a failure is retried per request.
+  if (cache) void app.checkCache();
   const port = Number(env.PORT ?? 8080);
   const server = http.createServer((req, res) => void app.handle(req, res));
   // Longer than the ALB idle timeout (60 s), so the ALB never reuses a connection the app just closed.
