@@ -737,15 +737,17 @@ describeConstructProperty(
   { rejects: REJECTS },
 );
 
+/** The defaults, in an imported VPC: the hand-written cases below change one thing each. */
+const base: CacheCase = {
+  network: { vpc: 'imported', subnets: 'default' },
+  rule: 'kept',
+  windows: {},
+  importedAlarmTopic: false,
+  encryptionKey: 'default',
+};
+
 /** Regressions: defects this file found in the construct, fixed. */
 describe('CacheCluster regressions', () => {
-  const base: CacheCase = {
-    network: { vpc: 'imported', subnets: 'default' },
-    rule: 'kept',
-    windows: {},
-    importedAlarmTopic: false,
-    encryptionKey: 'default',
-  };
   const run = (c: CacheCase) =>
     checkCase(
       {
@@ -786,13 +788,6 @@ describe('CacheCluster regressions', () => {
 
 /** What the rules above expect, on the props alone (the oracle against hand-written cases). */
 describe('CacheCluster oracle', () => {
-  const base: CacheCase = {
-    network: { vpc: 'imported', subnets: 'default' },
-    rule: 'kept',
-    windows: {},
-    importedAlarmTopic: false,
-    encryptionKey: 'default',
-  };
   test.each<[string, Partial<CacheCase>, string[]]>([
     ['defaults', {}, []],
     ['no replica with Multi-AZ by default', { replicas: 0 }, [MULTI_AZ_WITHOUT_REPLICA]],

@@ -302,8 +302,10 @@ describe('priority queue', () => {
     // after any other (a 500): the worker adds its own pause. Receives of the priority queue fail with a 500.
     const standard = queues();
     const priority = queues();
+    // The options (the abort signal stop() uses to cancel a long poll) go through with the command: without
+    // them, stopping the worker after the test waited out the standard queue's 20 s long poll.
     const failing: Pick<SQSClient, 'send'> = {
-      send: ((command: { input: { QueueUrl?: string }; constructor: { name: string } }) =>
+      send: ((command: { input: { QueueUrl?: string }; constructor: { name: string } }, options?: object) =>
         command.constructor.name === 'ReceiveMessageCommand' && command.input.QueueUrl === priority.url
           ? Promise.reject(
               Object.assign(new Error('We encountered an internal error.'), {
@@ -311,7 +313,7 @@ describe('priority queue', () => {
                 $metadata: { httpStatusCode: 500 },
               }),
             )
-          : sqs.send(command as never)) as SQSClient['send'],
+          : sqs.send(command as never, options as never)) as SQSClient['send'],
     };
     const { logger } = startWorker(
       { queueUrl: standard.url, priorityQueueUrl: priority.url },

@@ -322,6 +322,11 @@ describe('when the cache fails, the app serves from the database', () => {
     let page: Page | undefined;
     await waitFor(async () => ((page = await get(url, first.sid)), page.html.includes('Your session')));
     expect(page!.sid).toMatch(/^[0-9a-f]{32}$/);
+    // One line when the outage began (above, whatever reasons followed), one when it ended.
+    expect(cacheLines()).toHaveLength(1);
+    expect(logged.mock.calls.map(([line]) => String(line))).toContainEqual(
+      expect.stringMatching(/^cache available again after \d+ s$/),
+    );
     await waitFor(async () => (await admin.ping().catch(() => '')) === 'PONG');
   }, 20000);
 

@@ -122,6 +122,8 @@ export const DEFAULT_HEALTH_PATH = '/health';
 export const DEFAULT_DATABASE_CHECK_PATH = '/health/database';
 
 export const DEFAULT_CACHE_TIMEOUT_MS = 500;
+/** While the cache is down, the journal gets the reason at most this often. */
+export const CACHE_OUTAGE_LOG_INTERVAL_MS = 60000;
 /** The cache key holding the page's database data (JSON: count and latest rows). */
 export const LATEST_VISITS_KEY = 'visits:latest';
 /** Sessions are stored under this prefix and the session id. */
@@ -190,7 +192,8 @@ export function createWebApp(options: WebAppOptions): WebApp {
       tls: cacheOptions.tls,
       timeoutMs: cacheOptions.timeoutMs ?? DEFAULT_CACHE_TIMEOUT_MS,
     });
-  let lastCacheFailure: string | undefined;
+  /** When the current cache outage began and when it was last logged; undefined while the cache answers. */
+  let cacheOutage: { since: number; logged: number } | undefined;
 
   async function getPool(): Promise<Pool> {
     if (pool) return pool;
@@ -287,11 +290,14 @@ export function createWebApp(options: WebAppOptions): WebApp {
     let cacheUp = true;
     const cacheFailed = (e: unknown): void => {
       cacheUp = false;
-      // One line in the journal, and not the same line again for every request of an outage.
-      const message = (e as Error).message;
-      if (message !== lastCacheFailure)
-        console.error(`cache unavailable, served from the database: ${message}`);
-      lastCacheFailure = message;
+      // One line in the journal when an outage begins, then at most one a minute with the latest reason (the
+      // reason changes as the client reconnects: refused, reconnecting, timed out), not one per request.
+      const now = Date.now();
+      if (!cacheOutage || now - cacheOutage.logged >= CACHE_OUTAGE_LOG_INTERVAL_MS) {
+        const lasting = cacheOutage ? ` (for ${Math.round((now - cacheOutage.since) / 1000)} s)` : '';
+        console.error(`cache unavailable${lasting}, served from the database: ${(e as Error).message}`);
+        cacheOutage = { since: cacheOutage?.since ?? now, logged: now };
+      }
     };
     const headers: Record<string, string> = {};
 
@@ -340,7 +346,10 @@ export function createWebApp(options: WebAppOptions): WebApp {
         await c.run((r) => r.set(LATEST_VISITS_KEY, value, 'EX', ttlSeconds)).catch(cacheFailed);
       }
     }
-    if (cacheUp) lastCacheFailure = undefined;
+    if (cacheUp && cacheOutage) {
+      console.error(`cache available again after ${Math.round((Date.now() - cacheOutage.since) / 1000)} s`);
+      cacheOutage = undefined;
+    }
     const view: CacheView = { source: cacheUp ? source : 'database', session: session?.state };
     return send(res, 200, 'text/html; charset=utf-8', page(options.instanceId, latest, view), headers);
   }
