@@ -531,3 +531,29 @@ export function checkCoverage(name: string, stats: CaseStats, options: PropertyO
     );
   }
 }
+
+/** A resource of a synthesized template, as the template models of the property files read it. */
+export interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+}
+
+/**
+ * The template of a stack whose props the construct accepted, for a template model. Synthesizes the stack;
+ * the harness's own synth reuses this assembly (Stage.synth caches it). A synth failure is the construct's
+ * fault: it accepted props it cannot build.
+ */
+export function acceptedTemplate(stack: Stack): { Resources: Record<string, TemplateResource> } {
+  try {
+    return Template.fromStack(stack).toJSON() as { Resources: Record<string, TemplateResource> };
+  } catch (e) {
+    throw new Error(`the construct accepted the props but synth failed: ${(e as Error).message}`);
+  }
+}
+
+/** Fails the case with `INVARIANT: <what>` unless `ok`. */
+export function invariant(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`INVARIANT: ${what}`);
+}

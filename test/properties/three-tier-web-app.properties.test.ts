@@ -2,7 +2,6 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { ReferenceVpc } from '../../lib/core/network';
 import {
@@ -25,7 +24,7 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import { expectRejected, importedAlarmTopic } from './harness';
+import { acceptedTemplate, expectRejected, importedAlarmTopic, invariant } from './harness';
 import { describeConstructProperty } from './received';
 
 /**
@@ -408,19 +407,11 @@ function construct(stack: Stack, props: ThreeTierWebAppProps): ThreeTierWebApp {
 
 // ---- The model of a valid case's cache in the template.
 
-interface Resource {
-  readonly Type: string;
-  readonly Properties?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
 interface Statement {
   readonly Effect?: string;
   readonly Action?: string | string[];
   readonly Resource?: unknown;
   readonly Condition?: unknown;
-}
-
-function invariant(ok: boolean, what: string): void {
-  if (!ok) throw new Error(`INVARIANT: ${what}`);
 }
 
 const json = (v: unknown) => JSON.stringify(v);
@@ -451,14 +442,7 @@ const VIA_SECRETS_MANAGER = {
  * Manager; the systemd unit gets the app-side settings. Without: no replication group, no cache variable.
  */
 function checkCacheModel(stack: Stack, c: WebCase): void {
-  // Synthesizes the stack; the harness's own synth reuses this assembly (Stage.synth caches it).
-  let template: { Resources: Record<string, Resource> };
-  try {
-    template = Template.fromStack(stack).toJSON() as typeof template;
-  } catch (e) {
-    throw new Error(`the construct accepted the props but synth failed: ${(e as Error).message}`);
-  }
-  const resources = template.Resources;
+  const resources = acceptedTemplate(stack).Resources;
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
   const launchTemplates = ofType('AWS::EC2::LaunchTemplate');
