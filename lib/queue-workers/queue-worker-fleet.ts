@@ -9,11 +9,9 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import * as path from 'path';
 import { acknowledge } from '../core/acknowledge';
 import { AlarmTopic, notify, queueNotEmptyAlarm } from '../core/alarms';
 import { RETRY_FUNCTION } from '../core/boot-retry';
-import { bundledNodejsDirectory } from '../core/bundled-code';
 import { EncryptionKey } from '../core/encryption-key';
 import {
   PropValidationError,
@@ -25,7 +23,16 @@ import {
 import { runtimeEntry } from '../core/runtime-entry';
 import { SecureBucket } from '../core/secure-bucket';
 import { allowAutoScalingNotifications, onlyThroughServices } from '../core/service-grants';
-import { acknowledgeVpcAutoScalingGroup, sessionManagerPolicy } from '../core/instance-fleet';
+import {
+  acknowledgeVpcAutoScalingGroup,
+  hardenedLaunchTemplate,
+  INSTANCE_ID_COMMANDS,
+  installProgramCommands,
+  nodejsProgramAsset,
+  programDownloadStatement,
+  sessionManagerPolicy,
+  SYSTEMD_SERVICE_HARDENING,
+} from '../core/instance-fleet';
 import { backlogExpression, backlogSteps } from './scaling';
 
 const CONSTRUCT = 'QueueWorkerFleet';
@@ -259,16 +266,8 @@ export class QueueWorkerFleet extends Construct {
       description: `Workers of ${this.node.path}: consume the queues, write receipts, protect their instance`,
     });
     const sessionManager = sessionManagerPolicy(this, this.instanceRole);
-    // The worker and everything it imports (sqs-consumer, the AWS SDK clients) in one file, downloaded at
-    // boot: no npm install on the instance, and the code that runs is the code the tests ran.
-    const workerBundle = new s3assets.Asset(this, 'WorkerBundle', {
-      path: path.join(
-        bundledNodejsDirectory(WORKER_ENTRY, `nodejs${WORKER_NODEJS_MAJOR_VERSION}.x`, {
-          bundleAwsSdk: true,
-        }),
-        'index.js',
-      ),
-    });
+    // The worker and everything it imports (sqs-consumer, the AWS SDK clients) in one file, downloaded at boot.
+    const workerBundle = nodejsProgramAsset(this, 'WorkerBundle', WORKER_ENTRY, WORKER_NODEJS_MAJOR_VERSION);
     const workerPolicy = this.createWorkerPolicy(queues, workerBundle);
 
     const securityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
@@ -285,33 +284,13 @@ export class QueueWorkerFleet extends Construct {
     );
 
     const userData = ec2.UserData.forLinux();
-    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      // The latest Amazon Linux 2023 image, resolved from the public SSM parameter at deploy time.
-      machineImage: ec2.MachineImage.latestAmazonLinux2023({
-        cpuType:
-          instanceType.architecture === ec2.InstanceArchitecture.ARM_64
-            ? ec2.AmazonLinuxCpuType.ARM_64
-            : ec2.AmazonLinuxCpuType.X86_64,
-      }),
+    // The same hardening as the three-tier app (lib/core/instance-fleet.ts): IMDSv2 only, one hop, an
+    // encrypted volume, no key pair (Session Manager, 004 L1001-1003).
+    this.launchTemplate = hardenedLaunchTemplate(this, {
       instanceType,
-      role: this.instanceRole.withoutPolicyUpdates(),
+      role: this.instanceRole,
       securityGroup,
       userData,
-      // The same hardening as the three-tier app: IMDSv2 only, one hop (no container on the instance can
-      // reach the role's credentials), an encrypted volume, no key pair (Session Manager, 004 L1001-1003).
-      requireImdsv2: true,
-      httpPutResponseHopLimit: 1,
-      detailedMonitoring: true,
-      blockDevices: [
-        {
-          deviceName: '/dev/xvda',
-          volume: ec2.BlockDeviceVolume.ebs(8, {
-            encrypted: true,
-            volumeType: ec2.EbsDeviceVolumeType.GP3,
-            deleteOnTermination: true,
-          }),
-        },
-      ],
     });
 
     allowAutoScalingNotifications(this.alarmTopic);
@@ -428,10 +407,7 @@ export class QueueWorkerFleet extends Construct {
         // The boot script finds its group's name (DescribeAutoScalingInstances has no resource-level permissions).
         new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingInstances'], resources: ['*'] }),
         // The worker bundle, downloaded at boot.
-        new iam.PolicyStatement({
-          actions: ['s3:GetObject'],
-          resources: [bundle.bucket.arnForObjects(bundle.s3ObjectKey)],
-        }),
+        programDownloadStatement(bundle),
       ],
     });
     // The data key: decrypt messages of the queues created here, encrypt receipts; through SQS and S3 only.
@@ -622,14 +598,17 @@ function workerBootScript(o: WorkerBootOptions): string[] {
     // Every install and download goes through `retry` (lib/core/boot-retry.ts, aws/aws-cdk#36717).
     RETRY_FUNCTION,
     `retry dnf install -y nodejs${WORKER_NODEJS_MAJOR_VERSION}`,
-    'useradd --system --home-dir /opt/worker --shell /sbin/nologin worker',
-    'mkdir -p /opt/worker',
-    `retry aws s3 cp s3://${o.bundle.s3BucketName}/${o.bundle.s3ObjectKey} /opt/worker/worker.js --region ${o.region}`,
+    ...installProgramCommands({
+      user: 'worker',
+      dir: '/opt/worker',
+      file: 'worker.js',
+      program: o.bundle,
+      region: o.region,
+    }),
     'chown -R root:root /opt/worker && chmod -R a+rX /opt/worker',
     // The group's name, for scale-in protection: asked of Auto Scaling at boot. Written into the launch
     // template, it would make the template depend on the group that depends on the template (a cycle).
-    "TOKEN=$(retry curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
-    'INSTANCE_ID=$(retry curl -fsS -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/instance-id)',
+    ...INSTANCE_ID_COMMANDS,
     // `--output text` prints None, and exits 0, while the instance is not yet listed: asked again until named.
     'group_name(){ local g; g=$(aws autoscaling describe-auto-scaling-instances --instance-ids "$INSTANCE_ID" ' +
       `--region ${o.region} --query 'AutoScalingInstances[0].AutoScalingGroupName' --output text) && ` +
@@ -650,10 +629,7 @@ function workerBootScript(o: WorkerBootOptions): string[] {
     // SIGTERM: the worker stops receiving, returns its in-flight messages and exits.
     'KillSignal=SIGTERM',
     `TimeoutStopSec=${o.stopTimeoutSeconds}`,
-    'NoNewPrivileges=yes',
-    'ProtectSystem=strict',
-    'ProtectHome=yes',
-    'PrivateTmp=yes',
+    ...SYSTEMD_SERVICE_HARDENING,
     '[Install]',
     'WantedBy=multi-user.target',
     'EOF',

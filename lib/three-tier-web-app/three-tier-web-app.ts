@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { Aws, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -35,9 +34,17 @@ import {
 } from '../core/errors';
 import { ReferenceVpc } from '../core/network';
 import { AccessLogBucket } from '../core/secure-bucket';
-import { acknowledgeVpcAutoScalingGroup, sessionManagerPolicy } from '../core/instance-fleet';
+import {
+  acknowledgeVpcAutoScalingGroup,
+  hardenedLaunchTemplate,
+  INSTANCE_ID_COMMANDS,
+  installProgramCommands,
+  nodejsProgramAsset,
+  programDownloadStatement,
+  sessionManagerPolicy,
+  SYSTEMD_SERVICE_HARDENING,
+} from '../core/instance-fleet';
 import { RETRY_FUNCTION } from '../core/boot-retry';
-import { bundledNodejsDirectory } from '../core/bundled-code';
 import { runtimeEntry } from '../core/runtime-entry';
 import { DatabaseApplicationUser } from '../multi-az-database/application-user';
 import { MultiAzDatabase } from '../multi-az-database/multi-az-database';
@@ -528,12 +535,7 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
     // inline policy behind our back.
     const secret = this.databaseUser.secret;
     // The web app and its drivers in one file (WEB_APP_ENTRY), downloaded at boot.
-    const webAppBundle = new s3assets.Asset(this, 'WebAppBundle', {
-      path: path.join(
-        bundledNodejsDirectory(WEB_APP_ENTRY, `nodejs${NODEJS_MAJOR_VERSION}.x`, { bundleAwsSdk: true }),
-        'index.js',
-      ),
-    });
+    const webAppBundle = nodejsProgramAsset(this, 'WebAppBundle', WEB_APP_ENTRY, NODEJS_MAJOR_VERSION);
     const readSecret = new iam.ManagedPolicy(this, 'InstancePolicy', {
       description:
         'Read the app database user secret and the app bundle, signal CloudFormation when the instance is ready',
@@ -552,10 +554,7 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
         }),
         // The app bundle, downloaded at boot (an object of the CDK asset bucket; that bucket's own policy
         // requires TLS and allows the account).
-        new iam.PolicyStatement({
-          actions: ['s3:GetObject'],
-          resources: [webAppBundle.bucket.arnForObjects(webAppBundle.s3ObjectKey)],
-        }),
+        programDownloadStatement(webAppBundle),
       ],
     });
     acknowledge(readSecret, {
@@ -596,34 +595,14 @@ export class ThreeTierWebApp extends Construct implements ec2.IConnectable {
     }
 
     const userData = ec2.UserData.forLinux();
-    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      // The image id comes from the public SSM parameter at deploy time (000 L916): every deploy picks
-      // up the latest patched AMI, and the rolling update replaces instances one by one.
-      machineImage: ec2.MachineImage.latestAmazonLinux2023({
-        cpuType:
-          instanceType.architecture === ec2.InstanceArchitecture.ARM_64
-            ? ec2.AmazonLinuxCpuType.ARM_64
-            : ec2.AmazonLinuxCpuType.X86_64,
-      }),
+    // The latest patched AL2023 at each deploy (the rolling update replaces instances one by one), IMDSv2,
+    // an encrypted volume, no key pair and no port 22 (lib/core/instance-fleet.ts). Stateless tier: state
+    // lives in the database (000 L926 is about stateful instances), so the volume goes with the instance.
+    this.launchTemplate = hardenedLaunchTemplate(this, {
       instanceType,
-      role: this.instanceRole.withoutPolicyUpdates(),
+      role: this.instanceRole,
       securityGroup: appSecurityGroup,
       userData,
-      requireImdsv2: true,
-      httpPutResponseHopLimit: 1,
-      detailedMonitoring: true,
-      // No key pair and no port 22: administrators connect with Session Manager (004 L1001-1003).
-      blockDevices: [
-        {
-          deviceName: '/dev/xvda',
-          volume: ec2.BlockDeviceVolume.ebs(8, {
-            encrypted: true,
-            volumeType: ec2.EbsDeviceVolumeType.GP3,
-            // Stateless tier: state lives in the database (000 L926 is about stateful instances).
-            deleteOnTermination: true,
-          }),
-        },
-      ],
     });
 
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
@@ -1342,9 +1321,13 @@ function bootScript(o: BootScriptOptions): string[] {
     // boot can break an install once (aws/aws-cdk#36717); the signal fails only after the last of 5 tries.
     RETRY_FUNCTION,
     `retry dnf install -y aws-cfn-bootstrap nodejs${NODEJS_MAJOR_VERSION}`,
-    'useradd --system --home-dir /opt/webapp --shell /sbin/nologin webapp',
-    'mkdir -p /opt/webapp',
-    `retry aws s3 cp s3://${o.bundle.s3BucketName}/${o.bundle.s3ObjectKey} /opt/webapp/web-app.js --region ${o.region}`,
+    ...installProgramCommands({
+      user: 'webapp',
+      dir: '/opt/webapp',
+      file: 'web-app.js',
+      program: o.bundle,
+      region: o.region,
+    }),
     // RDS requires TLS; the app verifies the server certificate against the RDS CA bundle. No Amazon Linux
     // 2023 package ships it: AWS publishes it only at this HTTPS address, and curl checks the server against
     // the AMI's CA store. It is not pinned to a SHA-256: the file gains a CA with each new Region, so a pin
@@ -1353,8 +1336,7 @@ function bootScript(o: BootScriptOptions): string[] {
     'retry curl -fsS -o /opt/webapp/rds-ca.pem https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem',
     'chown -R root:root /opt/webapp && chmod -R a+rX /opt/webapp',
     // IMDSv2: a session token first, then the instance id (shown on the page).
-    "TOKEN=$(retry curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
-    'INSTANCE_ID=$(retry curl -fsS -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/instance-id)',
+    ...INSTANCE_ID_COMMANDS,
     'cat > /etc/systemd/system/webapp.service <<EOF',
     '[Unit]',
     'Description=Three-tier web app',
@@ -1369,10 +1351,7 @@ function bootScript(o: BootScriptOptions): string[] {
     ...(o.cache ? cacheEnvironment(o.cache) : []),
     `ExecStart=${node} /opt/webapp/web-app.js`,
     'Restart=always',
-    'NoNewPrivileges=yes',
-    'ProtectSystem=strict',
-    'ProtectHome=yes',
-    'PrivateTmp=yes',
+    ...SYSTEMD_SERVICE_HARDENING,
     '[Install]',
     'WantedBy=multi-user.target',
     'EOF',
