@@ -12,6 +12,8 @@ import {
   CaseStats,
   checkCase,
   importedAlarmTopic,
+  importedSubnetIds,
+  importedVpc,
   invariant,
   TemplateResource,
   Violation,
@@ -421,22 +423,12 @@ function violations(c: CacheCase): Violation[] {
 
 // ---- Props.
 
-const AZS = ['us-east-1a', 'us-east-1b'];
 const KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555';
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:111111111111:alarms';
-const ids = (prefix: string, tier: number) => AZS.map((_, i) => `${prefix}-0123456789abcde${tier}${i}`);
 
 function vpcOf(stack: Stack, choice: VpcChoice): ec2.IVpc {
   if (choice === 'reference') return new ReferenceVpc(stack, 'Network', { natGateways: 0 }).vpc;
-  return ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
-    vpcId: 'vpc-0123456789abcdef0',
-    availabilityZones: AZS,
-    ...(choice === 'imported'
-      ? { isolatedSubnetIds: ids('subnet', 0), isolatedSubnetRouteTableIds: ids('rtb', 0) }
-      : { publicSubnetIds: ids('subnet', 2), publicSubnetRouteTableIds: ids('rtb', 2) }),
-    privateSubnetIds: ids('subnet', 1),
-    privateSubnetRouteTableIds: ids('rtb', 1),
-  });
+  return importedVpc(stack, choice === 'imported' ? ['isolated', 'private'] : ['public', 'private']);
 }
 
 function subnetsOf(vpc: ec2.IVpc, choice: SubnetChoice): ec2.SubnetSelection | undefined {
@@ -627,9 +619,9 @@ function checkModel(stack: Stack, cache: CacheCluster, c: CacheCase, props: Cach
   if (c.network.vpc !== 'reference') {
     const tier =
       c.network.subnets === 'private' || (c.network.subnets === 'oneSubnet' && c.network.vpc === 'noIsolated')
-        ? 1
-        : 0;
-    const want = ids('subnet', tier).slice(0, wantSubnets);
+        ? 'private'
+        : 'isolated';
+    const want = importedSubnetIds(tier).slice(0, wantSubnets);
     invariant(json(subnetIds) === json(want), `subnets ${json(want)}; found ${json(subnetIds)}`);
   }
 

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Annotations, App, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
@@ -556,4 +557,43 @@ export function acceptedTemplate(stack: Stack): { Resources: Record<string, Temp
 /** Fails the case with `INVARIANT: <what>` unless `ok`. */
 export function invariant(ok: boolean, what: string): void {
   if (!ok) throw new Error(`INVARIANT: ${what}`);
+}
+
+/** A subnet tier of {@link importedVpc}. */
+export type SubnetTier = 'public' | 'private' | 'isolated';
+const TIER_NUMBER: Record<SubnetTier, number> = { public: 0, private: 1, isolated: 2 };
+const TWO_AZS = ['us-east-1a', 'us-east-1b'];
+
+/** The ids {@link importedVpc} gives the subnets (or, with `rtb`, the route tables) of a tier, one per AZ. */
+export function importedSubnetIds(
+  tier: SubnetTier,
+  azs: readonly string[] = TWO_AZS,
+  prefix = 'subnet',
+): string[] {
+  return azs.map((_, i) => `${prefix}-0123456789abcde${TIER_NUMBER[tier]}${i}`);
+}
+
+/**
+ * An imported VPC (cheap to synthesize: no VPC resources) with the given subnet tiers in `azs` (two by
+ * default), construct id `Vpc`.
+ */
+export function importedVpc(
+  stack: Stack,
+  tiers: readonly SubnetTier[],
+  azs: readonly string[] = TWO_AZS,
+): ec2.IVpc {
+  const attributes = (tier: SubnetTier, subnetIds: string, routeTableIds: string) =>
+    tiers.includes(tier)
+      ? {
+          [subnetIds]: importedSubnetIds(tier, azs),
+          [routeTableIds]: importedSubnetIds(tier, azs, 'rtb'),
+        }
+      : {};
+  return ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-0123456789abcdef0',
+    availabilityZones: [...azs],
+    ...attributes('public', 'publicSubnetIds', 'publicSubnetRouteTableIds'),
+    ...attributes('private', 'privateSubnetIds', 'privateSubnetRouteTableIds'),
+    ...attributes('isolated', 'isolatedSubnetIds', 'isolatedSubnetRouteTableIds'),
+  });
 }

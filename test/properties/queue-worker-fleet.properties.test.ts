@@ -21,7 +21,7 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import { CaseStats, checkCase, expectRejected, importedAlarmTopic, Violation } from './harness';
+import { CaseStats, checkCase, expectRejected, importedAlarmTopic, importedVpc, Violation } from './harness';
 import { shownValue, showingValue, describeConstructProperty } from './received';
 
 /*
@@ -322,16 +322,7 @@ function violations(c: FleetCase): Violation[] {
 
 function vpcOf(stack: Stack, choice: VpcChoice): ec2.IVpc {
   if (choice === 'reference') return new ReferenceVpc(stack, 'Network', { maxAzs: 2, natGateways: 1 }).vpc;
-  const azs = ['us-east-1a', 'us-east-1b'];
-  const ids = (prefix: string, tier: number) => azs.map((_, i) => `${prefix}-0123456789abcde${tier}${i}`);
-  return ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
-    vpcId: 'vpc-0123456789abcdef0',
-    availabilityZones: azs,
-    publicSubnetIds: ids('subnet', 0),
-    publicSubnetRouteTableIds: ids('rtb', 0),
-    privateSubnetIds: ids('subnet', 1),
-    privateSubnetRouteTableIds: ids('rtb', 1),
-  });
+  return importedVpc(stack, ['public', 'private']);
 }
 
 /** A queue of the caller's stack as a careful caller builds one: its own key, a dead-letter queue, TLS only. */

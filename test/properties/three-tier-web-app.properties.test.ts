@@ -24,7 +24,7 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import { acceptedTemplate, expectRejected, importedAlarmTopic, invariant } from './harness';
+import { acceptedTemplate, expectRejected, importedAlarmTopic, importedVpc, invariant } from './harness';
 import { describeConstructProperty } from './received';
 
 /**
@@ -321,20 +321,9 @@ function vpcOf(stack: Stack, choice: VpcChoice): ec2.IVpc | undefined {
     case 'noNat':
       return new ReferenceVpc(stack, 'Network', { natGateways: 0 }).vpc;
     case 'imported':
-    case 'oneAz': {
-      const azs = choice === 'oneAz' ? ['us-east-1a'] : ['us-east-1a', 'us-east-1b'];
-      const ids = (prefix: string, tier: number) => azs.map((_, i) => `${prefix}-0123456789abcde${tier}${i}`);
-      return ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
-        vpcId: 'vpc-0123456789abcdef0',
-        availabilityZones: azs,
-        publicSubnetIds: ids('subnet', 0),
-        publicSubnetRouteTableIds: ids('rtb', 0),
-        privateSubnetIds: ids('subnet', 1),
-        privateSubnetRouteTableIds: ids('rtb', 1),
-        isolatedSubnetIds: ids('subnet', 2),
-        isolatedSubnetRouteTableIds: ids('rtb', 2),
-      });
-    }
+      return importedVpc(stack, ['public', 'private', 'isolated']);
+    case 'oneAz':
+      return importedVpc(stack, ['public', 'private', 'isolated'], ['us-east-1a']);
   }
 }
 
