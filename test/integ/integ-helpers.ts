@@ -9,6 +9,7 @@ import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsApiCall, ExpectedResult, IApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { SnsSqsFanout } from '../../lib/sns-sqs-fanout/sns-sqs-fanout';
 import { cdkJsonContext } from '../support/app';
 
 /**
@@ -140,6 +141,23 @@ export function alarmNotifies(integ: IntegTest, alarm: cloudwatch.IAlarm): [IApi
 export function allow(call: IApiCall, statement: Record<string, unknown>): void {
   call.provider.addToRolePolicy(statement);
   (call as AwsApiCall).waiterProvider?.addToRolePolicy(statement);
+}
+
+/**
+ * An SNS Publish of `message` (as JSON) to the fan-out's topic, with what its encryption asks of a publisher:
+ * the topic's KMS key as well as sns:Publish.
+ */
+export function publishToFanout(integ: IntegTest, fanout: SnsSqsFanout, message: object): IApiCall {
+  const call = integ.assertions.awsApiCall('SNS', 'publish', {
+    TopicArn: fanout.topic.topicArn,
+    Message: JSON.stringify(message),
+  });
+  allow(call, {
+    Effect: 'Allow',
+    Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+    Resource: [fanout.topicEncryptionKey.keyArn],
+  });
+  return call;
 }
 
 /**

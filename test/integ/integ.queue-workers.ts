@@ -33,6 +33,7 @@ import { ExpectedResult, Match } from '@aws-cdk/integ-tests-alpha';
 import { QueueWorkersStack } from '../../lib/queue-workers/queue-workers-stack';
 import {
   allow,
+  publishToFanout,
   alarmNotifies,
   assertionStack,
   destroyableAssertionLogs,
@@ -80,19 +81,7 @@ export function build(app: App): IntegCase {
   // Uses of a key on the caller's behalf by SQS only.
   const throughSqs = { StringLike: { 'kms:ViaService': 'sqs.*.amazonaws.com' } };
 
-  const publish = (order: object) => {
-    const call = integ.assertions.awsApiCall('SNS', 'publish', {
-      TopicArn: orders.topic.topicArn,
-      Message: JSON.stringify(order),
-    });
-    // The topic is encrypted with its own KMS key: a publisher needs the key as well as sns:Publish.
-    allow(call, {
-      Effect: 'Allow',
-      Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      Resource: [orders.topicEncryptionKey.keyArn],
-    });
-    return call;
-  };
+  const publish = (order: object) => publishToFanout(integ, orders, order);
 
   // The priority queue is encrypted with the fleet's key: SQS asks KMS for a data key with the sender's
   // permissions.

@@ -8,7 +8,7 @@ import { App, Duration } from 'aws-cdk-lib';
 import { ExpectedResult, Match } from '@aws-cdk/integ-tests-alpha';
 import { SnsSqsFanoutStack } from '../../lib/sns-sqs-fanout/sns-sqs-fanout-stack';
 import {
-  allow,
+  publishToFanout,
   allowReadingLogGroup,
   assertionStack,
   alarmNotifies,
@@ -32,19 +32,7 @@ export function build(app: App): IntegCase {
   const fanout = stack.fanout;
   const queueUrl = (name: string) => fanout.subscriber(name).queue.queueUrl;
 
-  const publish = (event: object) => {
-    const call = integ.assertions.awsApiCall('SNS', 'publish', {
-      TopicArn: fanout.topic.topicArn,
-      Message: JSON.stringify(event),
-    });
-    // The topic is encrypted with its own KMS key: a publisher needs the key as well as sns:Publish.
-    allow(call, {
-      Effect: 'Allow',
-      Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      Resource: [fanout.topicEncryptionKey.keyArn],
-    });
-    return call;
-  };
+  const publish = (event: object) => publishToFanout(integ, fanout, event);
 
   // VisibilityTimeout 0: looking at a queue does not hide its messages from the next look.
   const receive = (name: string, waitSeconds: number) =>
