@@ -216,3 +216,39 @@ export function validOrMutated<T>(make: (mutate: boolean) => fc.Arbitrary<T>): f
     { weight: 100 - VALID_PERCENT, arbitrary: make(true) },
   );
 }
+
+/** The day names of RDS and ElastiCache maintenance windows, from Monday. */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const MINUTES_PER_DAY = 1440;
+const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
+
+/** `hh24:mi` of a minute of the day (wrapping past midnight). */
+export const hhmm = (minutes: number): string =>
+  `${String(Math.floor(minutes / 60) % 24).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+
+/** `ddd:hh24:mi` of a minute of the week from Monday 00:00 (wrapping past Sunday midnight, either way). */
+export const weekly = (minutes: number): string => {
+  const m = ((minutes % MINUTES_PER_WEEK) + MINUTES_PER_WEEK) % MINUTES_PER_WEEK;
+  return `${WEEKDAYS[Math.floor(m / MINUTES_PER_DAY)]}:${hhmm(m % MINUTES_PER_DAY)}`;
+};
+
+/**
+ * A daily window `hh24:mi-hh24:mi` (up to 4 hours) and a weekly one `ddd:hh24:mi-ddd:hh24:mi` (up to 10
+ * hours), each at least `minMinutes` long, each present or not: the backup or snapshot window and the
+ * maintenance window of RDS and ElastiCache. They may overlap: each service's oracle decides.
+ */
+export function windowPair(minMinutes: number): fc.Arbitrary<{ daily?: string; weekly?: string }> {
+  return fc
+    .tuple(
+      fc.integer({ min: 0, max: MINUTES_PER_DAY - 1 }),
+      fc.integer({ min: minMinutes, max: 240 }),
+      fc.integer({ min: 0, max: MINUTES_PER_WEEK - 1 }),
+      fc.integer({ min: minMinutes, max: 600 }),
+      fc.boolean(),
+      fc.boolean(),
+    )
+    .map(([d, dl, w, wl, withDaily, withWeekly]) => ({
+      daily: withDaily ? `${hhmm(d)}-${hhmm(d + dl)}` : undefined,
+      weekly: withWeekly ? `${weekly(w)}-${weekly(w + wl)}` : undefined,
+    }));
+}

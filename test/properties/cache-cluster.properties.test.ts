@@ -6,7 +6,20 @@ import * as fc from 'fast-check';
 import { CacheCluster, CacheClusterProps } from '../../lib/cache-tier/cache-cluster';
 import { EncryptionKey } from '../../lib/core/encryption-key';
 import { ReferenceVpc } from '../../lib/core/network';
-import { badInt, field, intIn, intOk, Model, Oracle, orToken, recordOf, validOrMutated } from './arbitraries';
+import {
+  badInt,
+  field,
+  intIn,
+  intOk,
+  Model,
+  Oracle,
+  orToken,
+  recordOf,
+  validOrMutated,
+  WEEKDAYS,
+  weekly,
+  windowPair,
+} from './arbitraries';
 import {
   acceptedTemplate,
   CaseStats,
@@ -100,17 +113,9 @@ interface CacheCase {
 
 // ---- Windows, on their own (ElastiCache: UTC, at least 60 minutes, the two must not overlap).
 
-const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const MINUTES_PER_DAY = 1440;
 const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
 const MIN_WINDOW_MINUTES = 60;
-
-const hhmm = (minutes: number) =>
-  `${String(Math.floor(minutes / 60) % 24).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
-const weekly = (minutes: number) => {
-  const m = ((minutes % MINUTES_PER_WEEK) + MINUTES_PER_WEEK) % MINUTES_PER_WEEK;
-  return `${DAYS[Math.floor(m / MINUTES_PER_DAY)]}:${hhmm(m % MINUTES_PER_DAY)}`;
-};
 
 /** A window as its start and length in minutes (from midnight, or from Monday 00:00). */
 interface Span {
@@ -139,7 +144,7 @@ function weeklySpan(text: string): Span | undefined {
   const halves = text.split('-');
   if (halves.length !== 2) return undefined;
   const [start, end] = halves.map((h) => {
-    const day = DAYS.indexOf(h.slice(0, 3).toLowerCase());
+    const day = WEEKDAYS.indexOf(h.slice(0, 3).toLowerCase());
     const time = h[3] === ':' ? clock(h.slice(4)) : undefined;
     return day < 0 || time === undefined ? undefined : day * MINUTES_PER_DAY + time;
   });
@@ -150,7 +155,7 @@ function weeklySpan(text: string): Span | undefined {
 /** The minutes of the week a window covers: the snapshot window on each of the seven days. */
 function minutesOfWeek(span: Span, daily: boolean): Set<number> {
   const minutes = new Set<number>();
-  for (const day of daily ? DAYS.map((_, d) => d) : [0]) {
+  for (const day of daily ? WEEKDAYS.map((_, d) => d) : [0]) {
     for (let i = 0; i < span.length; i++) {
       minutes.add((day * (daily ? MINUTES_PER_DAY : 0) + span.start + i) % MINUTES_PER_WEEK);
     }
@@ -171,19 +176,8 @@ function windowProblems(w: Windows): string[] {
   return overlaps ? ['maintenanceWindow'] : [];
 }
 
-const windowsArb: fc.Arbitrary<Windows> = fc
-  .tuple(
-    fc.integer({ min: 0, max: MINUTES_PER_DAY - 1 }),
-    fc.integer({ min: MIN_WINDOW_MINUTES, max: 240 }),
-    fc.integer({ min: 0, max: MINUTES_PER_WEEK - 1 }),
-    fc.integer({ min: MIN_WINDOW_MINUTES, max: 600 }),
-    fc.boolean(),
-    fc.boolean(),
-  )
-  .map(([s, sl, m, ml, snapshot, maintenance]) => ({
-    snapshotWindow: snapshot ? `${hhmm(s)}-${hhmm(s + sl)}` : undefined,
-    maintenanceWindow: maintenance ? `${weekly(m)}-${weekly(m + ml)}` : undefined,
-  }))
+const windowsArb: fc.Arbitrary<Windows> = windowPair(MIN_WINDOW_MINUTES)
+  .map(({ daily, weekly }) => ({ snapshotWindow: daily, maintenanceWindow: weekly }))
   // A valid case keeps the windows apart: the defaults when they overlap.
   .map((w) => (windowProblems(w).length === 0 ? w : {}));
 

@@ -17,12 +17,14 @@ import {
   field,
   intIn,
   intOk,
-  orToken,
   Model,
   Oracle,
+  orToken,
   recordOf,
   secondsOf,
   validOrMutated,
+  WEEKDAYS,
+  windowPair,
 } from './arbitraries';
 import { describeProperty, expectRejected, importedAlarmTopic, Violation } from './harness';
 import { showingValue } from './received';
@@ -76,25 +78,9 @@ interface DbCase {
   readonly importedAlarmTopic: boolean;
 }
 
-const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-const hhmm = (minutes: number) =>
-  `${String(Math.floor(minutes / 60) % 24).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
-const weekly = (minutes: number) => `${DAYS[Math.floor(minutes / 1440) % 7]}:${hhmm(minutes % 1440)}`;
-
-/** A daily window [start, start + length) in minutes, and a weekly one, as RDS writes them. */
-const windowsArb: fc.Arbitrary<Windows> = fc
-  .tuple(
-    fc.integer({ min: 0, max: 1439 }),
-    fc.integer({ min: 30, max: 240 }),
-    fc.integer({ min: 0, max: 7 * 1440 - 1 }),
-    fc.integer({ min: 30, max: 600 }),
-    fc.boolean(),
-    fc.boolean(),
-  )
-  .map(([b, bl, m, ml, backup, maintenance]) => ({
-    preferredBackupWindow: backup ? `${hhmm(b)}-${hhmm(b + bl)}` : undefined,
-    preferredMaintenanceWindow: maintenance ? `${weekly(m)}-${weekly(m + ml)}` : undefined,
-  }))
+/** A daily window and a weekly one, as RDS writes them (at least 30 minutes each). */
+const windowsArb: fc.Arbitrary<Windows> = windowPair(30)
+  .map(({ daily, weekly }) => ({ preferredBackupWindow: daily, preferredMaintenanceWindow: weekly }))
   // A valid case keeps the windows apart: fall back to the defaults when they overlap.
   .map((w) => (windowProblems(w).length === 0 ? w : {}));
 
@@ -125,7 +111,7 @@ const badWindows: fc.Arbitrary<Windows> = fc.oneof(
   // Overlapping: maintenance inside the default backup window (03:00-04:00) on some day.
   fc
     .integer({ min: 0, max: 6 })
-    .map((d) => ({ preferredMaintenanceWindow: `${DAYS[d]}:03:15-${DAYS[d]}:04:15` })),
+    .map((d) => ({ preferredMaintenanceWindow: `${WEEKDAYS[d]}:03:15-${WEEKDAYS[d]}:04:15` })),
 );
 
 /**
@@ -261,7 +247,7 @@ function parseWindow(text: string, weeklyWindow: boolean): [number, number] | un
   if (!m) return undefined;
   const n = m
     .slice(1)
-    .map((x) => (DAYS.includes(x.toLowerCase()) ? DAYS.indexOf(x.toLowerCase()) : Number(x)));
+    .map((x) => (WEEKDAYS.includes(x.toLowerCase()) ? WEEKDAYS.indexOf(x.toLowerCase()) : Number(x)));
   const at = weeklyWindow
     ? (i: number) => n[i] * 1440 + n[i + 1] * 60 + n[i + 2]
     : (i: number) => n[i] * 60 + n[i + 1];
