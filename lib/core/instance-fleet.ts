@@ -10,10 +10,13 @@ import { bundledNodejsDirectory } from './bundled-code';
 
 /** Props of {@link hardenedLaunchTemplate}. */
 export interface HardenedLaunchTemplateProps {
+  /** The instances' type; its architecture picks the x86_64 or arm64 image. */
   readonly instanceType: ec2.InstanceType;
   /** Given to the template without policy updates: its policies are customer-managed, attached by the caller. */
   readonly role: iam.Role;
+  /** The instances' security group. */
   readonly securityGroup: ec2.ISecurityGroup;
+  /** The boot script. */
   readonly userData: ec2.UserData;
 }
 
@@ -88,10 +91,13 @@ export function programDownloadStatement(program: s3assets.Asset): iam.PolicySta
 export interface ProgramInstall {
   /** The system user the service runs as (no login shell); its home is `dir`. */
   readonly user: string;
+  /** The folder of the program, owned by root. */
   readonly dir: string;
   /** File name of the program in `dir`. */
   readonly file: string;
+  /** The program ({@link nodejsProgramAsset}). */
   readonly program: s3assets.Asset;
+  /** The Region of the asset bucket (the stack's). */
   readonly region: string;
 }
 
