@@ -5,7 +5,11 @@
  * swc's options below mirror tsconfig.json: ES2022 class fields (useDefineForClassFields), CommonJS.
  */
 module.exports = {
-  testEnvironment: 'node',
+  // Node's environment, plus one CloudFormation validation engine per worker (see the file).
+  testEnvironment: '<rootDir>/test/support/test-environment.ts',
+  moduleNameMapper: {
+    '^@aws/cloudformation-validate$': '<rootDir>/test/support/shared-cloudformation-validate.ts',
+  },
   roots: ['<rootDir>/test', '<rootDir>/lib'],
   testMatch: ['**/*.test.ts'],
   // The packed-package test builds and packs the library (20-40 s): `npm run test:package` runs it.
