@@ -9,6 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import {
   cloudFormationValidatePath,
   ENGINES_BUILT,
+  ENGINES_CONSTRUCTED,
   SHARED_CLOUDFORMATION_VALIDATE,
 } from '../support/cloudformation-validate-engine';
 import { testApp } from '../support/app';
@@ -51,9 +52,10 @@ describe('the shared CloudFormation validation engine', () => {
     expect(mapped).toBe((globalThis as Record<string, unknown>)[SHARED_CLOUDFORMATION_VALIDATE]);
   });
 
-  test('reports what a fresh engine of the real module reports, after another engine was freed', () => {
+  test('reports what a fresh engine of the real module reports, after a handle to it was freed', () => {
     const template = badTemplate();
-    // A plugin that rebuilds or disposes its engine frees it: the next one must still work.
+    // A plugin that rebuilds or disposes its engine frees it: the next handle must still work (a free()
+    // that reached the shared engine would make the validation below throw).
     new mapped.CompositeEngine({}).free();
     const shared = new mapped.CompositeEngine({}).validateTemplate(
       new mapped.TemplateContent(template, 'bad.template.json'),
@@ -84,8 +86,9 @@ describe('the shared CloudFormation validation engine', () => {
         templatePaths: [file],
         stackTemplates: [{ stackConstructPath: 'Bad', templatePath: file }],
       } as unknown as IPolicyValidationContext;
-      const built = () => (mapped as unknown as Record<string, number>)[ENGINES_BUILT];
-      const before = built();
+      const count = (key: string) => (mapped as unknown as Record<string, number>)[key];
+      const [constructedBefore, builtBefore] = [count(ENGINES_CONSTRUCTED), count(ENGINES_BUILT)];
+      // Two plugins, as two test files would each have.
       const reports = [new CloudFormationValidatePlugin(), new CloudFormationValidatePlugin()].map((p) =>
         p.validate(context),
       );
@@ -93,10 +96,28 @@ describe('the shared CloudFormation validation engine', () => {
         expect(report.success).toBe(false);
         expect(report.violations.map((v) => v.description).join('\n')).toMatch(/MessageRetentionPeriod/);
       }
-      // Two plugins, as two test files would each have: at most the one engine, and none when one was built.
-      expect(built()).toBe(Math.max(before, 1));
+      // Each plugin asked the shared module for its engine (an aws-cdk-lib that loaded the module some other
+      // way would leave this count as it was) ...
+      expect(count(ENGINES_CONSTRUCTED)).toBe(constructedBefore + 2);
+      // ... and got the worker's one engine: built here only if no test before built it.
+      expect(count(ENGINES_BUILT)).toBe(Math.max(builtBefore, 1));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('an engine that fails a call is dropped: the next construction builds a new one', () => {
+    const built = () => (mapped as unknown as Record<string, number>)[ENGINES_BUILT];
+    const handle = new mapped.CompositeEngine({});
+    const before = built();
+    // A template object without readBytes(): the module throws before the engine runs.
+    expect(() => handle.validateTemplate({ name: 'broken' }, OPTIONS)).toThrow();
+    const next = new mapped.CompositeEngine({});
+    expect(built()).toBe(before + 1);
+    const report = next.validateTemplate(
+      new mapped.TemplateContent(badTemplate(), 'bad.template.json'),
+      OPTIONS,
+    );
+    expect(summary(report).join('\n')).toMatch(/MessageRetentionPeriod/);
   });
 });
