@@ -20,8 +20,8 @@ export function cloudFormationValidatePath(): string {
   });
 }
 
-type Engine = { free(): void; validateTemplate(template: unknown, config?: unknown): unknown };
-type CloudFormationValidate = Record<string, unknown> & {
+export type Engine = { free(): void; validateTemplate(template: unknown, config?: unknown): unknown };
+export type CloudFormationValidate = Record<string, unknown> & {
   CompositeEngine: new (config?: unknown) => Engine;
 };
 
@@ -43,9 +43,13 @@ let shared: CloudFormationValidate | undefined;
  * aws-cdk-lib only after a restart.
  */
 export function sharedCloudFormationValidate(): CloudFormationValidate {
-  if (shared) return shared;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const real = require(cloudFormationValidatePath()) as CloudFormationValidate;
+  shared ??= withSharedEngines(require(cloudFormationValidatePath()) as CloudFormationValidate);
+  return shared;
+}
+
+/** `real` with its `CompositeEngine` shared as {@link sharedCloudFormationValidate} describes. */
+export function withSharedEngines(real: CloudFormationValidate): CloudFormationValidate {
   const engines = new Map<string, Engine>();
   let constructed = 0;
   let built = 0;
@@ -78,13 +82,13 @@ export function sharedCloudFormationValidate(): CloudFormationValidate {
       free: { value: () => undefined },
     }) as Engine;
   }
-  shared = {
+  const module: CloudFormationValidate = {
     ...real,
     CompositeEngine: SharedCompositeEngine as unknown as CloudFormationValidate['CompositeEngine'],
   };
   // Not part of the module, so not enumerable; __esModule as the module itself defines it.
-  Object.defineProperty(shared, '__esModule', { value: true });
-  Object.defineProperty(shared, ENGINES_CONSTRUCTED, { get: () => constructed });
-  Object.defineProperty(shared, ENGINES_BUILT, { get: () => built });
-  return shared;
+  Object.defineProperty(module, '__esModule', { value: true });
+  Object.defineProperty(module, ENGINES_CONSTRUCTED, { get: () => constructed });
+  Object.defineProperty(module, ENGINES_BUILT, { get: () => built });
+  return module;
 }
