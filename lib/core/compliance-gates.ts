@@ -169,13 +169,12 @@ interface GuardRuleFile {
  * the template's resource count, and a rule reads only resources of the types it names: it selects
  * by a literal type, and where it follows a reference (`Resources[ keys == %ref ]`) it either checks
  * the target against a literal type too or (`query_for_resource`) only that the target exists. So the
- * applicable rules are split into at most four groups (greedily, to keep each group's set of types small), and
- * each group runs on a copy of the template holding the resources of its types and every resource
- * those refer to (`Ref`, `Fn::GetAtt`), with every other section intact. (Until 2026-12-06 the copy
- * left out the referred-to resources: a Lambda permission whose SourceArn named a rule of the template
- * made cfn-guard report a broken reference that `CfnGuardValidator` could not parse; a test now builds
- * exactly that.) Findings name the original template
- * and the same logical ids. On the ten demo templates this gave exactly the findings of the full
+ * applicable rules are split into at most four groups (greedily, to keep each group's set of types
+ * small), and each group runs on a copy of the template holding the resources of its types and every
+ * resource those refer to (`Ref`, `Fn::GetAtt`), with every other section intact. (Until 2026-12-06
+ * the copy left out the referred-to resources: a Lambda permission whose SourceArn named a rule of the
+ * template made cfn-guard report a broken reference that `CfnGuardValidator` could not parse; a test
+ * now builds exactly that.) Findings name the original template and the same logical ids. On the ten demo templates this gave exactly the findings of the full
  * templates in 60% of the time (measured 2026-11-25); a test compares both on a fixture.
  *
  * Templates are checked one after the other, on purpose. cfn-guard maps and unmaps memory thousands
@@ -228,8 +227,8 @@ export class ControlTowerGuard implements IPolicyValidationPlugin {
   }
 
   /**
-   * The guard runs for one template: the applicable rules in at most GUARD_GROUPS groups, each with a copy of
-   * the template reduced to the resource types its rules name, written under `scratchPrefix`.
+   * The guard runs for one template: the applicable rules in at most GUARD_GROUPS groups, each with a copy
+   * of the template reduced to the resource types its rules name, written under `scratchPrefix`.
    */
   private jobsFor(template: string, scratchPrefix: string): GuardJob[] {
     const parsed = JSON.parse(fs.readFileSync(template, 'utf8')) as {

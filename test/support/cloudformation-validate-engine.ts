@@ -14,13 +14,13 @@ export const ENGINES_CONSTRUCTED = 'enginesConstructed';
 export const ENGINES_BUILT = 'enginesBuilt';
 
 /** The `@aws/cloudformation-validate` that aws-cdk-lib requires (it has its own copy in its node_modules). */
-export function cloudFormationValidatePath(): string {
+function cloudFormationValidatePath(): string {
   return require.resolve('@aws/cloudformation-validate', {
     paths: [path.dirname(require.resolve('aws-cdk-lib/package.json'))],
   });
 }
 
-export type Engine = { free(): void; validateTemplate(template: unknown, config?: unknown): unknown };
+type Engine = { free(): void; validateTemplate(template: unknown, config?: unknown): unknown };
 export type CloudFormationValidate = Record<string, unknown> & {
   CompositeEngine: new (config?: unknown) => Engine;
 };

@@ -19,8 +19,8 @@ import {
  *
  * It changes nothing that is checked: aws-cdk-lib still builds its validation configuration, calls the
  * engine and reads its diagnostics itself. Validating a template keeps no state in the engine (every call
- * passes its template and options); test/core/shared-cloudformation-validate.test.ts compares the shared
- * engine with a fresh one on a template with findings.
+ * passes its template and options); test/core/shared-cloudformation-validate.test.ts shows that aws-cdk-lib
+ * gets the shared engine and that it finds the same on a template before and after validating others.
  */
 export default class ReferenceArchitecturesEnvironment extends NodeEnvironment {
   constructor(...args: ConstructorParameters<typeof NodeEnvironment>) {
