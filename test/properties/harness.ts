@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { PropValidationError } from '../../lib/core/errors';
 import { ALARM_TOPIC_NOT_GRANTED_WARNING } from '../../lib/core/service-grants';
-import { cdkJsonContext } from '../support/app';
+import { testAppContext } from '../support/app';
 import { formatFindings, nagFindings } from '../support/compliance';
 import { DEFAULT_VALID_PERCENT, VALID_PERCENT } from './arbitraries';
 
@@ -94,12 +94,10 @@ export function fcParams<T>(): fc.Parameters<T> {
 export const PROPERTY_TIMEOUT_MS = 15 * 60 * 1000;
 
 // cdk.json is read once per test file, not once per case.
+// testAppContext() leaves out bundling and the creation stack traces (about a quarter of each case's
+// synth time here) and logical ids the assembly metadata would hold for the CLI.
 const CONTEXT: Record<string, unknown> = {
-  ...cdkJsonContext(),
-  'aws:cdk:bundling-stacks': [],
-  // Every CfnElement records the stack trace of its creation in the assembly metadata (not in the
-  // template): about a quarter of each case's synth time, for a trace nothing here reads.
-  'aws:cdk:disable-creation-stack-traces': true,
+  ...testAppContext(),
   // Collects (and redacts) every construct's props for the CDKMetadata analytics resource, which
   // analyticsReporting: false (below) leaves out of the template anyway.
   '@aws-cdk/core:enableAdditionalMetadataCollection': false,
