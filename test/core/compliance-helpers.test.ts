@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App, Duration, PolicyViolation, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -18,7 +16,7 @@ import { AlarmTopic, notify } from '../../lib/core/alarms';
 import { SecureBucket } from '../../lib/core/secure-bucket';
 import { acknowledgeCdkManagedFunctions } from '../../lib/core/cdk-managed-functions';
 import { NonCompliantStack } from '../fixtures/non-compliant-stack';
-import { cdkJsonContext, testApp } from '../support/app';
+import { cdkJsonContext, testApp, testTempDir } from '../support/app';
 import { expectNagClean, gateFindings, nagFindings } from '../support/compliance';
 
 const REASON = 'The fixture acknowledges this to prove acknowledgments reach the gates.';
@@ -101,7 +99,7 @@ describe('gateFindings (nag + Control Tower guard rules + built-in CloudFormatio
     // aws-cdk-lib recomputes a report's success from severities once an acknowledgment matches;
     // guard findings carry none, so without EveryFindingFailsSynth this synth would pass.
     const app = new App({
-      outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'hole-')),
+      outdir: testTempDir('hole-'),
       context: cdkJsonContext(),
     });
     const stack = new Stack(app, 'OneGuardFinding');
@@ -115,7 +113,7 @@ describe('gateFindings (nag + Control Tower guard rules + built-in CloudFormatio
 
   test('ControlTowerGuard (rules pruned by type, templates reduced to their types) finds what the full rule set finds', () => {
     const app = new App({
-      outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'prune-')),
+      outdir: testTempDir('prune-'),
       context: cdkJsonContext(),
     });
     // One template (the full rule set costs about 15 ms per rule and template): the bad fixture plus
@@ -148,7 +146,7 @@ describe('gateFindings (nag + Control Tower guard rules + built-in CloudFormatio
     // whatever its type. Without the EventBridge rule in the copy, cfn-guard reported a broken reference and
     // CfnGuardValidator threw while reading it ("Cannot read properties of undefined (reading 'to')").
     const app = new App({
-      outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'refs-')),
+      outdir: testTempDir('refs-'),
       context: cdkJsonContext(),
     });
     const stack = new Stack(app, 'LocalReference');

@@ -21,7 +21,15 @@ import {
   secondsOf,
   validOrMutated,
 } from './arbitraries';
-import { CaseStats, checkCase, expectRejected, importedAlarmTopic, importedVpc, Violation } from './harness';
+import {
+  caseApp,
+  CaseStats,
+  checkCase,
+  expectRejected,
+  importedAlarmTopic,
+  importedVpc,
+  Violation,
+} from './harness';
 import { shownValue, showingValue, describeConstructProperty } from './received';
 
 /*
@@ -480,7 +488,7 @@ describe('QueueWorkerFleet regressions', () => {
   // `max < min` compared the token's encoded number (about -1.9e289): a maxCapacity from a CfnParameter was
   // rejected although CloudFormation checks it at deploy time, as validateInteger lets it.
   test('a maxCapacity token is accepted (known only at deploy time)', () => {
-    const stack = new Stack();
+    const stack = new Stack(caseApp());
     expect(
       () =>
         new QueueWorkerFleet(stack, 'Workers', {

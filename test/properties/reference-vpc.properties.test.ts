@@ -333,7 +333,9 @@ describe('ReferenceVpc regressions', () => {
   // Synthesized a VPC of 10.1.0.0/16 for '10.0.0.1/16' (the CDK does not reject host bits).
   test('a CIDR with host bits set is rejected, naming the network it meant', () => {
     expectRejected('cidr', vpc({ cidr: '10.0.0.1/16' }));
-    expect(() => vpc({ cidr: '10.0.0.1/16' })(new Stack())).toThrow(/did you mean '10\.0\.0\.0\/16'/);
+    expect(() => vpc({ cidr: '10.0.0.1/16' })(new Stack(caseApp()))).toThrow(
+      /did you mean '10\.0\.0\.0\/16'/,
+    );
     expectRejected('cidr', vpc({ cidr: '010.0.0.0/16' }));
   });
 

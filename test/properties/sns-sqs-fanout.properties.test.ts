@@ -643,7 +643,7 @@ describe('SnsSqsFanout regressions', () => {
 
   // Duration.seconds(NaN) passed validateDuration (NaN compares false) and printed "received  ()".
   test('a NaN Duration is rejected and the message shows it', () => {
-    expect(() => fanout({ deliveryDelay: Duration.seconds(NaN) })(new Stack())).toThrow(
+    expect(() => fanout({ deliveryDelay: Duration.seconds(NaN) })(new Stack(caseApp()))).toThrow(
       /received NaN seconds/,
     );
   });

@@ -128,7 +128,7 @@ describe('the instances', () => {
   test('the worker bundle holds sqs-consumer and the AWS SDK (no runtime provides them on EC2)', () => {
     const asset = stacks.sandbox.workers.node.findChild('WorkerBundle') as unknown as { assetPath: string };
     const outdir = (stacks.sandbox.node.root as App).outdir;
-    const code = fs.readFileSync(path.join(outdir, asset.assetPath), 'utf8');
+    const code = fs.readFileSync(path.resolve(outdir, asset.assetPath), 'utf8');
     expect(code).toContain('ReceiveMessageCommand');
     expect(code).toContain('SetInstanceProtectionCommand');
     expect(code).not.toMatch(/require\(["']@aws-sdk\/client-/);

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { Stack } from 'aws-cdk-lib';
@@ -19,10 +18,10 @@ import {
 } from '../../lib/static-site/runtime/invalidate-changed';
 import { StaticSite } from '../../lib/static-site/static-site';
 import { SAMPLE_SITE_PATH } from '../../lib/static-site/static-site-stack';
-import { testApp } from '../support/app';
+import { testApp, testTempDir } from '../support/app';
 
 function site(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'site-manifest-'));
+  const dir = testTempDir('site-manifest-');
   for (const [name, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), content);

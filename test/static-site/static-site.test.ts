@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { StaticSite, StaticSiteProps } from '../../lib/static-site/static-site';
 import { SAMPLE_SITE_PATH } from '../../lib/static-site/static-site-stack';
-import { testApp } from '../support/app';
+import { testApp, testTempDir } from '../support/app';
 import { expectNagClean } from '../support/compliance';
 
 const US_EAST_1 = { account: '111122223333', region: 'us-east-1' };
@@ -318,7 +318,7 @@ describe('bad input is refused at synth, naming the prop and the value', () => {
   });
 
   test('a file as the content folder', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'site-')), 'index.html');
+    const file = path.join(testTempDir('site-'), 'index.html');
     fs.writeFileSync(file, '<h1>hi</h1>');
     expect(() => build({ contentPath: file })).toThrow(
       /contentPath: must be an existing folder .*which is not a folder/,

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, CfnElement, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnElement, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -792,7 +792,7 @@ describe('profiles', () => {
 describe('validation', () => {
   function build(props: ThreeTierWebAppProps, vpc?: (s: Stack) => ec2.IVpc): () => void {
     return () => {
-      const stack = new Stack(new App(), 'Bad');
+      const stack = new Stack(testApp(), 'Bad');
       new ThreeTierWebApp(stack, 'WebApp', { ...props, vpc: vpc?.(stack) });
     };
   }
@@ -1115,7 +1115,7 @@ describe('HTTPS in production (issue 15)', () => {
       /cloudFront: must not be true with hostedZone; received hostedZone 'example.com'/,
     ],
   ])('rejects %s', (_name, props, message) => {
-    const stack = new Stack(new App(), 'Bad');
+    const stack = new Stack(testApp(), 'Bad');
     expect(() => new ThreeTierWebApp(stack, 'WebApp', props(stack))).toThrow(message);
   });
 });
@@ -1302,7 +1302,7 @@ describe('cache tier (issue 19)', () => {
       /ThreeTierWebApp: invalid cache\..*overlap/,
     ],
   ])('%s is refused at synth', (_name, cache, message) => {
-    const stack = new Stack(new App(), 'BadCache');
+    const stack = new Stack(testApp(), 'BadCache');
     expect(() => new ThreeTierWebApp(stack, 'WebApp', { cache })).toThrow(message);
   });
 });
