@@ -1,8 +1,6 @@
-import { Token } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { Profile, PROFILES } from '../../lib/core/profile';
 import { PATTERN_STACKS, PatternStackEntry } from '../../lib/stacks/reference-app';
-import { testApp } from '../support/app';
+import { synthesizeApp } from '../reliability/synthesized-app';
 import { PatternProof, provePattern, ProvenCase } from './prove';
 
 /*
@@ -13,18 +11,16 @@ import { PatternProof, provePattern, ProvenCase } from './prove';
 
 /**
  * The synthesized template of a demo stack, with construct paths (the proof names resources by them),
- * and the Region the stack is pinned to, if any.
+ * and the Region the stack is pinned to, if any: the app's templates as the reliability checks read them
+ * ({@link synthesizeApp}), synthesized once per jest run for every test file that reads them.
  */
 export function demoTemplate(
   entry: PatternStackEntry,
   profile: Profile,
 ): { template: unknown; region: string | undefined } {
-  const app = testApp({ 'aws:cdk:enable-path-metadata': true });
-  const stack = entry.create(app, entry.stackId, profile);
-  return {
-    template: Template.fromStack(stack).toJSON(),
-    region: Token.isUnresolved(stack.region) ? undefined : stack.region,
-  };
+  const stack = synthesizeApp(profile).find((s) => s.stackId === entry.stackId);
+  if (!stack) throw new Error(`${entry.stackId} is not a stack of the ${profile} app`);
+  return { template: stack.template, region: stack.region };
 }
 
 /** The proofs of one pattern, one per profile. */

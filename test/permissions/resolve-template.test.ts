@@ -1,10 +1,7 @@
 // Unit tests of the template resolver: one small hand-written template per intrinsic and per rule,
-// then every demo stack of the app, synthesized here, resolved for both profiles.
-import { Token } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+// then every demo stack of the app, resolved for both profiles.
 import { PROFILES, Profile } from '../../lib/core/profile';
-import { addReferenceStacks } from '../../lib/stacks/reference-app';
-import { testApp } from '../support/app';
+import { synthesizeApp } from '../reliability/synthesized-app';
 import {
   containsUnresolved,
   knownResourceTypes,
@@ -619,16 +616,15 @@ function isAlias(resource: ResolvedResource, resolved: ResolvedTemplate): boolea
 }
 
 /**
- * Synthesizes every demo stack of the app for a profile, like `cdk synth` does. The CDK CLI adds
- * construct paths (`Metadata['aws:cdk:path']`) to templates; a plain App only when asked to.
+ * Every demo stack of the app for a profile, with construct paths (`Metadata['aws:cdk:path']`) as
+ * `cdk synth` writes them, synthesized once per jest run ({@link synthesizeApp}). A stack pinned to a
+ * Region (the static site, in us-east-1) writes it out: resolve it there.
  */
 function synthesize(profile: Profile): { stackName: string; region?: string; template: unknown }[] {
-  const app = testApp({ profile, 'aws:cdk:enable-path-metadata': true });
-  return addReferenceStacks(app, profile).map((stack) => ({
-    stackName: stack.stackName,
-    // A stack pinned to a Region (the static site, in us-east-1) writes it out: resolve it there.
-    region: Token.isUnresolved(stack.region) ? undefined : stack.region,
-    template: Template.fromStack(stack).toJSON(),
+  return synthesizeApp(profile).map((s) => ({
+    stackName: s.stackId,
+    region: s.region,
+    template: s.template,
   }));
 }
 

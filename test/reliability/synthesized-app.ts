@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Profile } from '../../lib/core/profile';
 import { addReferenceStacks } from '../../lib/stacks/reference-app';
@@ -13,6 +14,8 @@ export type Resources = Record<
 export interface SynthesizedStack {
   readonly stackId: string;
   readonly template: { Resources: Resources; [k: string]: unknown };
+  /** The Region the stack is pinned to, if any. */
+  readonly region?: string;
 }
 
 const cache = new Map<Profile, SynthesizedStack[]>();
@@ -21,6 +24,8 @@ const cache = new Map<Profile, SynthesizedStack[]>();
  * Every demo stack of the app for a profile, synthesized once per jest run: the first test file to
  * ask writes the templates to the run's directory (made fresh by test/support/global-setup.ts, so
  * nothing outlives the run), the other files read them. Outside jest, once per process.
+ * Each resource carries its construct path (`aws:cdk:path` metadata, as `cdk synth` writes it): the
+ * permission-path proof names resources by it.
  */
 export function synthesizeApp(profile: Profile): SynthesizedStack[] {
   if (cache.has(profile)) return cache.get(profile)!;
@@ -30,10 +35,11 @@ export function synthesizeApp(profile: Profile): SynthesizedStack[] {
   if (file && fs.existsSync(file)) {
     stacks = JSON.parse(fs.readFileSync(file, 'utf8')) as SynthesizedStack[];
   } else {
-    const app = testApp({ profile });
+    const app = testApp({ profile, 'aws:cdk:enable-path-metadata': true });
     stacks = addReferenceStacks(app, profile).map((s) => ({
       stackId: s.stackName,
       template: Template.fromStack(s).toJSON() as SynthesizedStack['template'],
+      region: Token.isUnresolved(s.region) ? undefined : s.region,
     }));
     if (file) {
       const partial = `${file}.${process.pid}`;
