@@ -1217,10 +1217,15 @@ export interface PatternDiagram {
   readonly block: string;
 }
 
-/** The diagram of every pattern's demo stack, synthesized once for the sandbox profile. */
-export function patternDiagrams(): PatternDiagram[] {
+/**
+ * The diagram of every pattern's demo stack, synthesized once for the sandbox profile, in the App
+ * `makeApp` builds from that context (the test passes one that writes into the jest run's directory).
+ */
+export function patternDiagrams(
+  makeApp: (context: Record<string, unknown>) => App = (context) => new App({ context }),
+): PatternDiagram[] {
   const context = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
-  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [], profile: 'sandbox' } });
+  const app = makeApp({ ...context, 'aws:cdk:bundling-stacks': [], profile: 'sandbox' });
   const stacks = PATTERN_STACKS.map((e) => ({ entry: e, stack: e.create(app, e.stackId, 'sandbox') }));
   return stacks.map(({ entry, stack }) => {
     const diagram = buildDiagram(describeStack(stack));

@@ -3,6 +3,8 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { addReferenceStacks } from '../../lib/stacks/reference-app';
+import { synthesizeApp } from '../reliability/synthesized-app';
 import { testApp, testAppContext, testTempDir } from '../support/app';
 
 /*
@@ -45,5 +47,26 @@ test('testApp() stages no asset copy, and the template is the one a staging App 
   const staged = Template.fromStack(withAsset(stagingApp)).toJSON();
   // The App that stages copies the asset into its output directory: the check above can fail.
   expect(fs.readdirSync(stagingApp.outdir).filter((f) => f.startsWith('asset.')).length).toBe(1);
+  expect(unstaged).toEqual(staged);
+});
+
+test('every demo stack has the same template with and without asset staging (file, folder and zip assets, custom resource providers)', () => {
+  const stagingApp = testApp({
+    profile: 'sandbox',
+    'aws:cdk:enable-path-metadata': true,
+    'aws:cdk:disable-asset-staging': false,
+  });
+  const staged = addReferenceStacks(stagingApp, 'sandbox').map((s) => ({
+    stackId: s.stackName,
+    template: Template.fromStack(s).toJSON(),
+  }));
+  // The staging App copied every kind of asset the patterns have: the comparison covers each.
+  const copies = fs.readdirSync(stagingApp.outdir).filter((f) => f.startsWith('asset.'));
+  const kinds = copies.map((f) =>
+    fs.statSync(path.join(stagingApp.outdir, f)).isDirectory() ? 'folder' : path.extname(f),
+  );
+  expect(new Set(kinds)).toEqual(new Set(['folder', '.js', '.zip']));
+  // synthesizeApp: the same App with testApp()'s context, asset staging off.
+  const unstaged = synthesizeApp('sandbox').map((s) => ({ stackId: s.stackId, template: s.template }));
   expect(unstaged).toEqual(staged);
 });

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Annotations, App, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -8,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { PropValidationError } from '../../lib/core/errors';
 import { ALARM_TOPIC_NOT_GRANTED_WARNING } from '../../lib/core/service-grants';
-import { testAppContext } from '../support/app';
+import { testAppContext, testTempDir } from '../support/app';
 import { formatFindings, nagFindings } from '../support/compliance';
 import { DEFAULT_VALID_PERCENT, VALID_PERCENT } from './arbitraries';
 
@@ -107,7 +106,7 @@ const CONTEXT: Record<string, unknown> = {
 // instead of a new temporary directory per App (thousands of template copies left in /tmp).
 let outdir: string | undefined;
 function sharedOutdir(): string {
-  outdir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-properties-'));
+  outdir ??= testTempDir('cdk-properties-');
   return outdir;
 }
 
