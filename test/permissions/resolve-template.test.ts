@@ -1,6 +1,6 @@
 // Unit tests of the template resolver: one small hand-written template per intrinsic and per rule,
 // then every demo stack of the app, resolved for both profiles.
-import { PROFILES, Profile } from '../../lib/core/profile';
+import { PROFILES } from '../../lib/core/profile';
 import { synthesizeApp } from '../reliability/synthesized-app';
 import {
   containsUnresolved,
@@ -615,23 +615,12 @@ function isAlias(resource: ResolvedResource, resolved: ResolvedTemplate): boolea
   return owner !== undefined && owner !== resource;
 }
 
-/**
- * Every demo stack of the app for a profile, with construct paths (`Metadata['aws:cdk:path']`) as
- * `cdk synth` writes them, synthesized once per jest run ({@link synthesizeApp}). A stack pinned to a
- * Region (the static site, in us-east-1) writes it out: resolve it there.
- */
-function synthesize(profile: Profile): { stackName: string; region?: string; template: unknown }[] {
-  return synthesizeApp(profile).map((s) => ({
-    stackName: s.stackId,
-    region: s.region,
-    template: s.template,
-  }));
-}
-
 describe.each(PROFILES)('the %s app', (profile) => {
-  const stacks = synthesize(profile).map(({ stackName, region, template: t }) => ({
-    stackName,
-    resolved: resolveTemplate(t, { ...testEnvironment(stackName), ...(region ? { region } : {}) }),
+  // Every demo stack, with construct paths as `cdk synth` writes them, synthesized once per jest run. A
+  // stack pinned to a Region (the static site, in us-east-1) writes it out: resolve it there.
+  const stacks = synthesizeApp(profile).map(({ stackId, region, template: t }) => ({
+    stackName: stackId,
+    resolved: resolveTemplate(t, { ...testEnvironment(stackId), ...(region ? { region } : {}) }),
   }));
   const byName = (name: string) => stacks.find((s) => s.stackName === name)!.resolved;
 
